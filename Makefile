@@ -1,0 +1,50 @@
+# The two commands a newcomer runs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres lint format migrate migration bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/alembic upgrade head
+
+run: migrate
+	$(BIN)/uvicorn app.main:app --host 127.0.0.1 --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix app tests
+	$(BIN)/ruff format app tests
+
+test-sqlite: $(STAMP)
+	GOVFLOW_TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
+
+# Runs only when GOVFLOW_TEST_POSTGRES_URL is set; a server it cannot reach fails the run.
+test-postgres: $(STAMP)
+	@if [ -n "$$GOVFLOW_TEST_POSTGRES_URL" ]; then \
+		echo "== PostgreSQL: $$GOVFLOW_TEST_POSTGRES_URL"; \
+		GOVFLOW_TEST_DATABASE_URL="$$GOVFLOW_TEST_POSTGRES_URL" $(BIN)/pytest $(PYTEST_ARGS); \
+	else \
+		echo "== PostgreSQL run skipped: GOVFLOW_TEST_POSTGRES_URL is not set"; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+# Autogenerate a migration from the models: make migration m="what changed"
+migration: $(STAMP)
+	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache govflow.db*

@@ -1,0 +1,1 @@
+"""govflow: REST API backend for municipal government-service workflows."""

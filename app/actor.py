@@ -1,0 +1,21 @@
+"""Who is making a request: a person or (later) another agency's system."""
+
+import uuid
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: uuid.UUID
+    kind: str  # "user" or "api_client"
+    name: str
+    roles: frozenset[str]
+    department_id: uuid.UUID | None
+    ip: str | None = field(default=None, compare=False)
+
+    def has_any(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles

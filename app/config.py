@@ -1,0 +1,62 @@
+"""Settings, read from the environment with the ``GOVFLOW_`` prefix."""
+
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-development-only-secret-key"
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVFLOW_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./govflow.db"
+    allow_sqlite: bool = False
+    secret_key: str = PLACEHOLDER_SECRET
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    admin_username: str = "admin"
+    admin_password: str | None = None
+    cors_origins: list[str] = []
+    timezone: str = "Asia/Shanghai"
+    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lock_seconds: int = Field(default=300, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    run_scheduler: bool = True
+    scheduler_interval_seconds: float = Field(default=60.0, gt=0)
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> "Settings":
+        if self.env != "production":
+            return self
+        if self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"GOVFLOW_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters in production"
+            )
+        if self.is_sqlite and not self.allow_sqlite:
+            raise ValueError(
+                "SQLite is not a production database: set GOVFLOW_DATABASE_URL to PostgreSQL "
+                "or GOVFLOW_ALLOW_SQLITE=true"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

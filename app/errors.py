@@ -1,0 +1,251 @@
+"""RFC 9457 problem responses, one hierarchy, one set of handlers.
+
+GovflowError (500, internal_error)
+├── BadRequest (400, bad_request)
+├── Unauthorized (401, not_authenticated)
+├── Forbidden (403, forbidden)
+├── NotFound (404, not_found)
+├── Conflict (409, conflict)
+│   ├── TransitionNotAllowed (409, transition_not_allowed)
+│   └── IdempotencyKeyReused (409, idempotency_key_reused)
+├── PreconditionFailed (412, version_mismatch)
+├── PayloadTooLarge (413, payload_too_large)
+├── UnprocessableEntity (422, validation_error / guard_failed / ...)
+├── TooManyRequests (429, rate_limited) — carries Retry-After
+└── ServiceUnavailable (503, service_unavailable)
+"""
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://govflow.example.gov.cn/problems/"
+
+log = structlog.get_logger(__name__)
+
+
+class GovflowError(Exception):
+    status_code = 500
+    code = "internal_error"
+    title = "Internal Server Error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class BadRequest(GovflowError):
+    status_code, code, title = 400, "bad_request", "Bad Request"
+
+
+class Unauthorized(GovflowError):
+    status_code, code, title = 401, "not_authenticated", "Unauthorized"
+
+    def __init__(self, detail: str = "Not authenticated", **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kwargs)
+
+
+class Forbidden(GovflowError):
+    status_code, code, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(GovflowError):
+    status_code, code, title = 404, "not_found", "Not Found"
+
+
+class Conflict(GovflowError):
+    status_code, code, title = 409, "conflict", "Conflict"
+
+
+class TransitionNotAllowed(Conflict):
+    code, title = "transition_not_allowed", "Transition Not Allowed"
+
+
+class IdempotencyKeyReused(Conflict):
+    code, title = "idempotency_key_reused", "Idempotency Key Reused"
+
+
+class PreconditionFailed(GovflowError):
+    status_code, code, title = 412, "version_mismatch", "Precondition Failed"
+
+
+class PayloadTooLarge(GovflowError):
+    status_code, code, title = 413, "payload_too_large", "Content Too Large"
+
+
+class UnprocessableEntity(GovflowError):
+    status_code, code, title = 422, "validation_error", "Unprocessable Content"
+
+
+class TooManyRequests(GovflowError):
+    status_code, code, title = 429, "rate_limited", "Too Many Requests"
+
+    def __init__(self, detail: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after))}, **kwargs)
+
+
+class ServiceUnavailable(GovflowError):
+    status_code, code, title = 503, "service_unavailable", "Service Unavailable"
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[ValidationIssue] | None = None
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def _errors_from_validation(exc: RequestValidationError) -> list[dict[str, Any]]:
+    issues = []
+    for error in exc.errors():
+        loc = [part if isinstance(part, int) else str(part) for part in error.get("loc", ())]
+        issues.append({"loc": loc, "msg": str(error.get("msg", "invalid"))})
+    return issues
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(GovflowError)
+    async def _govflow(request: Request, exc: GovflowError) -> JSONResponse:
+        return problem_response(
+            exc.status_code,
+            exc.code,
+            exc.detail,
+            title=exc.title,
+            instance=request.url.path,
+            headers=exc.headers,
+            **exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(
+            422,
+            "validation_error",
+            "The request is not valid: see errors",
+            instance=request.url.path,
+            errors=_errors_from_validation(exc),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        return problem_response(
+            exc.status_code,
+            code,
+            detail,
+            instance=request.url.path,
+            headers=dict(exc.headers or {}),
+        )
+
+    @app.exception_handler(PoolTimeoutError)
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(OSError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database_unavailable", error=type(exc).__name__)
+        return problem_response(
+            503,
+            "service_unavailable",
+            "The database is not reachable right now; retry shortly",
+            instance=request.url.path,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return await _database_down(request, exc)
+        log.exception("database_error")
+        return problem_response(
+            500, "internal_error", "An unexpected error occurred", instance=request.url.path
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error")
+        return problem_response(
+            500, "internal_error", "An unexpected error occurred", instance=request.url.path
+        )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries declaring problem documents for these statuses."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,81 @@
+"""The ASGI application: ``uvicorn app.main:app``."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.config import Settings, get_settings
+from app.db import create_engine, create_sessionmaker
+from app.errors import install_error_handlers
+from app.idempotency import IdempotencyMiddleware
+from app.log_config import configure_logging
+from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware
+from app.routers import auth, departments, health, users
+from app.services.identity import bootstrap_admin
+
+DESCRIPTION = """
+govflow serves a city's approval hall, complaint hotline and enforcement teams:
+approval applications (行政审批), hotline tickets (12345 工单) and enforcement cases
+(行政处罚案件), each a record moving through states by named actions.
+
+Sign in with **Authorize** (OAuth2 password flow). Errors are RFC 9457
+`application/problem+json` documents with a machine-readable `code`.
+"""
+
+TAGS = [
+    {"name": "auth", "description": "Sign-in and the caller."},
+    {"name": "departments", "description": "Departments and the districts they serve."},
+    {"name": "users", "description": "Staff and citizen accounts and their roles."},
+    {"name": "operations", "description": "Health, readiness and metrics."},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        async with app.state.sessionmaker() as session:
+            await bootstrap_admin(session, settings)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="govflow",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (auth, departments, users, health):
+        app.include_router(module.router)
+
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(ObservabilityMiddleware)
+    app.add_middleware(
+        CorrelationIdMiddleware, header_name="X-Request-ID", update_request_header=True
+    )
+    return app
+
+
+app = create_app()

@@ -1,0 +1,73 @@
+"""Keyset pagination with opaque cursors, shared by every list endpoint.
+
+A cursor is the (created_at, id) of the last item of the page, base64-encoded.
+Lists are ordered newest first with the id breaking ties, so the order is stable
+and a page never costs an OFFSET scan.
+"""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, tuple_
+
+from app.errors import BadRequest
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+LimitQuery = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")
+]
+CursorQuery = Annotated[
+    str | None,
+    Query(max_length=512, description="The `next_cursor` of the previous page."),
+]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(created_at: datetime, record_id: uuid.UUID) -> str:
+    raw = json.dumps([created_at.isoformat(), str(record_id)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, record_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        when = datetime.fromisoformat(created)
+        if when.tzinfo is None:
+            raise ValueError("cursor time has no zone")
+        return when, uuid.UUID(record_id)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest(
+            "The cursor is not valid: pass back a next_cursor unchanged", code="invalid_cursor"
+        ) from None
+
+
+def keyset_after(
+    created_column: Any, id_column: Any, cursor: str | None
+) -> ColumnElement[bool] | None:
+    if cursor is None:
+        return None
+    created_at, record_id = decode_cursor(cursor)
+    return tuple_(created_column, id_column) < tuple_(created_at, record_id)
+
+
+def next_cursor_for(rows: Sequence[Any], limit: int) -> str | None:
+    """Given ``limit + 1`` fetched rows, the cursor of the page's last row if there is more."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    return encode_cursor(last.created_at, last.id)

@@ -1,0 +1,97 @@
+"""Request and response shapes that are not tied to one workflow module."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.models.identity import Role
+
+Code = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$"
+    ),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+District = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Username = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@\-]+$"
+    ),
+]
+Password = Annotated[str, StringConstraints(min_length=10, max_length=128)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class DepartmentCreate(StrictModel):
+    code: Code
+    name: Name
+    parent_id: uuid.UUID | None = None
+    districts: list[District] = Field(default_factory=list, max_length=200)
+
+
+class DepartmentUpdate(StrictModel):
+    code: Code | None = None
+    name: Name | None = None
+    parent_id: uuid.UUID | None = None
+    districts: list[District] | None = Field(default=None, max_length=200)
+
+
+class DepartmentPublic(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    parent_id: uuid.UUID | None
+    districts: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserCreate(StrictModel):
+    username: Username
+    password: Password
+    full_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    roles: list[Role] = Field(default_factory=list, max_length=len(Role))
+    department_id: uuid.UUID | None = None
+    is_active: bool = True
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9\-]{5,20}$")] | None = None
+
+
+class UserUpdate(StrictModel):
+    password: Password | None = None
+    full_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
+        None
+    )
+    roles: list[Role] | None = Field(default=None, max_length=len(Role))
+    department_id: uuid.UUID | None = None
+    is_active: bool | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9\-]{5,20}$")] | None = None
+
+
+class UserPublic(BaseModel):
+    id: uuid.UUID
+    username: str
+    full_name: str
+    roles: list[str]
+    department_id: uuid.UUID | None
+    is_active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Me(UserPublic):
+    department: DepartmentPublic | None = None

@@ -1,0 +1,54 @@
+"""Password hashing (argon2 through pwdlib) and access tokens (JWT through PyJWT)."""
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from pwdlib import PasswordHash
+
+from app.config import Settings
+from app.models.base import utcnow
+
+ALGORITHM = "HS256"
+_password_hash = PasswordHash.recommended()
+# Verifying against this keeps an unknown username as slow as a wrong password.
+_DUMMY_HASH = _password_hash.hash("govflow-timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    return _password_hash.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        _password_hash.verify(password, _DUMMY_HASH)
+        return False
+    return _password_hash.verify(password, password_hash)
+
+
+def create_access_token(settings: Settings, user_id: uuid.UUID) -> tuple[str, int]:
+    now = utcnow()
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    claims = {
+        "sub": str(user_id),
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), int(
+        lifetime.total_seconds()
+    )
+
+
+def decode_access_token(settings: Settings, token: str) -> dict[str, Any] | None:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp", "iat"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    return claims
