@@ -13,7 +13,7 @@ from app.errors import install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
 from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware
-from app.routers import auth, departments, health, users
+from app.routers import auth, calendar, departments, health, users
 from app.services.identity import bootstrap_admin
 
 DESCRIPTION = """
@@ -29,6 +29,7 @@ TAGS = [
     {"name": "auth", "description": "Sign-in and the caller."},
     {"name": "departments", "description": "Departments and the districts they serve."},
     {"name": "users", "description": "Staff and citizen accounts and their roles."},
+    {"name": "calendar", "description": "The statutory working-day calendar and deadlines."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
 
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (auth, departments, users, health):
+    for module in (auth, departments, users, calendar, health):
         app.include_router(module.router)
 
     app.add_middleware(IdempotencyMiddleware)
