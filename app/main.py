@@ -1,5 +1,6 @@
 """The ASGI application: ``uvicorn app.main:app``."""
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,8 +14,20 @@ from app.errors import install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
 from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware
-from app.routers import auth, calendar, departments, health, users
+from app.routers import (
+    auth,
+    calendar,
+    departments,
+    health,
+    stats,
+    ticket_catalogue,
+    tickets,
+    users,
+    workflows,
+)
+from app.seeds import seed_reference_data
 from app.services.identity import bootstrap_admin
+from app.worker import background_worker
 
 DESCRIPTION = """
 govflow serves a city's approval hall, complaint hotline and enforcement teams:
@@ -29,6 +42,11 @@ TAGS = [
     {"name": "auth", "description": "Sign-in and the caller."},
     {"name": "departments", "description": "Departments and the districts they serve."},
     {"name": "users", "description": "Staff and citizen accounts and their roles."},
+    {"name": "workflows", "description": "Workflow definitions, my work queue (待办)."},
+    {"name": "audit", "description": "The full-process record and its hash-chain check."},
+    {"name": "tickets", "description": "Hotline tickets (12345 / 城管热线 工单)."},
+    {"name": "ticket catalogue", "description": "Ticket categories and routing rules."},
+    {"name": "statistics", "description": "Figures for reports, computed in the database."},
     {"name": "calendar", "description": "The statutory working-day calendar and deadlines."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
@@ -45,10 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         async with app.state.sessionmaker() as session:
             await bootstrap_admin(session, settings)
-        try:
+            await seed_reference_data(session)
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.run_scheduler:
+                await stack.enter_async_context(background_worker(app.state.sessionmaker, settings))
             yield
-        finally:
-            await engine.dispose()
+        await engine.dispose()
 
     app = FastAPI(
         title="govflow",
@@ -59,8 +79,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (auth, departments, users, calendar, health):
+    for module in (
+        auth,
+        departments,
+        users,
+        calendar,
+        workflows,
+        tickets,
+        ticket_catalogue,
+        stats,
+        health,
+    ):
         app.include_router(module.router)
+    app.include_router(tickets.action_router)
 
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

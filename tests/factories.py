@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 
 from app.models.identity import Department, User
 from app.security import create_access_token, hash_password
+from app.seeds import seed_reference_data
 
 PASSWORD = "correct horse battery staple"
 
@@ -67,3 +68,19 @@ async def truncate_all(app: Any) -> None:
         else:
             for name in tables:
                 await connection.execute(text(f'DELETE FROM "{name}"'))
+    async with app.state.sessionmaker() as session:
+        await seed_reference_data(session)
+
+
+def ticket_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "channel": "phone",
+        "type": "complaint",
+        "category_code": "zhandao_jingying",
+        "title": "早市占道经营",
+        "content": "人行道被摊贩占满，行人只能走机动车道。",
+        "location": {"address": "建国路88号", "district": "朝阳区"},
+        "reporter": {"name": "王女士", "phone": "13812345678"},
+    }
+    body.update(overrides)
+    return body

@@ -6,6 +6,8 @@ from app.models.audit import Event, OutboxMessage
 from app.models.calendar import CalendarDay
 from app.models.idempotency import IdempotencyRecord
 from app.models.identity import Department, LoginThrottle, User
+from app.models.ticket import RoutingRule, Ticket, TicketCategory
+from app.models.workflow import NumberSequence
 
 __all__ = [
     "CalendarDay",
@@ -13,7 +15,11 @@ __all__ = [
     "Event",
     "IdempotencyRecord",
     "LoginThrottle",
+    "NumberSequence",
     "OutboxMessage",
+    "RoutingRule",
     "SQLModel",
+    "Ticket",
+    "TicketCategory",
     "User",
 ]

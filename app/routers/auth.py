@@ -5,7 +5,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.deps import CurrentActor, SessionDep, SettingsDep
 from app.errors import problem_responses
-from app.schemas import DepartmentPublic, Me, TokenResponse
+from app.schemas.identity import DepartmentPublic, Me, TokenResponse
 from app.security import create_access_token
 from app.services import identity
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response, status
 from app.deps import AdminActor, IfMatch, SessionDep
 from app.errors import problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
-from app.schemas import UserCreate, UserPublic, UserUpdate
+from app.schemas.identity import UserCreate, UserPublic, UserUpdate
 from app.services import identity
 from app.services.versioning import set_etag
 

@@ -15,7 +15,7 @@ from app.errors import Conflict, NotFound, TooManyRequests, Unauthorized, Unproc
 from app.models.base import utcnow
 from app.models.identity import Department, LoginThrottle, User
 from app.pagination import keyset_after
-from app.schemas import DepartmentCreate, DepartmentUpdate, UserCreate, UserUpdate
+from app.schemas.identity import DepartmentCreate, DepartmentUpdate, UserCreate, UserUpdate
 from app.security import hash_password, verify_password
 from app.services.versioning import check_if_match, save_versioned
 

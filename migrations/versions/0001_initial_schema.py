@@ -94,6 +94,11 @@ def upgrade() -> None:
     sa.Column('locked_until', app.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('username')
     )
+    op.create_table('number_sequences',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
     op.create_table('outbox',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('event_id', sa.Uuid(), nullable=False),
@@ -110,6 +115,104 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_event_type'), ['event_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_record_id'), ['record_id'], unique=False)
+
+    op.create_table('routing_rules',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('category_code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('district', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('department_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_routing_rules_category_code'), ['category_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_routing_rules_created_at'), ['created_at'], unique=False)
+
+    op.create_table('ticket_categories',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('parent_code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('default_department_id', sa.Uuid(), nullable=True),
+    sa.Column('sign_limit_working_days', sa.Integer(), nullable=True),
+    sa.Column('reply_limit_working_days', sa.Integer(), nullable=True),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['default_department_id'], ['departments.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('ticket_categories', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ticket_categories_created_at'), ['created_at'], unique=False)
+
+    op.create_table('tickets',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('department_id', sa.Uuid(), nullable=True),
+    sa.Column('created_by_id', sa.Uuid(), nullable=True),
+    sa.Column('due_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('clock_status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('clock_unit', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('clock_started_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paused_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paused_days', sa.Integer(), nullable=False),
+    sa.Column('deadline_basis', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('is_overdue', sa.Boolean(), nullable=False),
+    sa.Column('overdue_for', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('category_code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('content', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('district', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('lon', sa.Float(), nullable=True),
+    sa.Column('reporter_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('reporter_phone', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('reporter_anonymous', sa.Boolean(), nullable=False),
+    sa.Column('reporter_confidential', sa.Boolean(), nullable=False),
+    sa.Column('priority', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('resolution_mode', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('reply', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
+    sa.Column('satisfaction', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('satisfaction_comment', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('duplicate_of', sa.Uuid(), nullable=True),
+    sa.Column('supervised', sa.Integer(), nullable=False),
+    sa.Column('reopen_count', sa.Integer(), nullable=False),
+    sa.Column('extended_days', sa.Integer(), nullable=False),
+    sa.Column('related_case_id', sa.Uuid(), nullable=True),
+    sa.Column('dispatched_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('return_until', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('assigned_by_ruling', sa.Boolean(), nullable=False),
+    sa.Column('signed_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('replied_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.create_index('ix_tickets_category_created', ['category_code', 'created_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index('ix_tickets_department_created', ['department_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_department_id'), ['department_id'], unique=False)
+        batch_op.create_index('ix_tickets_district_created', ['district', 'created_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_due_at'), ['due_at'], unique=False)
+        batch_op.create_index('ix_tickets_duplicate_of', ['duplicate_of'], unique=False)
+        batch_op.create_index('ix_tickets_reporter_phone', ['reporter_phone'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_status'), ['status'], unique=False)
+        batch_op.create_index('ix_tickets_status_created', ['status', 'created_at', 'id'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -141,11 +244,35 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_users_created_at'))
 
     op.drop_table('users')
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_status_created')
+        batch_op.drop_index(batch_op.f('ix_tickets_status'))
+        batch_op.drop_index('ix_tickets_reporter_phone')
+        batch_op.drop_index('ix_tickets_duplicate_of')
+        batch_op.drop_index(batch_op.f('ix_tickets_due_at'))
+        batch_op.drop_index('ix_tickets_district_created')
+        batch_op.drop_index(batch_op.f('ix_tickets_department_id'))
+        batch_op.drop_index('ix_tickets_department_created')
+        batch_op.drop_index(batch_op.f('ix_tickets_created_by_id'))
+        batch_op.drop_index(batch_op.f('ix_tickets_created_at'))
+        batch_op.drop_index('ix_tickets_category_created')
+
+    op.drop_table('tickets')
+    with op.batch_alter_table('ticket_categories', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ticket_categories_created_at'))
+
+    op.drop_table('ticket_categories')
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_routing_rules_created_at'))
+        batch_op.drop_index(batch_op.f('ix_routing_rules_category_code'))
+
+    op.drop_table('routing_rules')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_record_id'))
         batch_op.drop_index(batch_op.f('ix_outbox_event_type'))
 
     op.drop_table('outbox')
+    op.drop_table('number_sequences')
     op.drop_table('login_throttles')
     with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idempotency_records_created_at'))

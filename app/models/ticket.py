@@ -1,0 +1,74 @@
+"""Hotline tickets (12345 / 城管热线 工单), their category catalogue and routing rules."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field
+
+from app.models.base import UTCDateTime, VersionedTable
+from app.models.workflow import WorkflowRecord
+
+
+class Ticket(WorkflowRecord, table=True):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_created", "status", "created_at", "id"),
+        Index("ix_tickets_department_created", "department_id", "created_at", "id"),
+        Index("ix_tickets_category_created", "category_code", "created_at", "id"),
+        Index("ix_tickets_district_created", "district", "created_at", "id"),
+        Index("ix_tickets_reporter_phone", "reporter_phone"),
+        Index("ix_tickets_duplicate_of", "duplicate_of"),
+    )
+
+    channel: str = Field(max_length=16)
+    type: str = Field(max_length=16)
+    category_code: str = Field(max_length=64)
+    content: str = Field(max_length=5000)
+    address: str = Field(default="", max_length=300)
+    district: str = Field(default="", max_length=100)
+    lat: float | None = None
+    lon: float | None = None
+    reporter_name: str | None = Field(default=None, max_length=100)
+    reporter_phone: str | None = Field(default=None, max_length=32)
+    reporter_anonymous: bool = False
+    reporter_confidential: bool = False
+    priority: str = Field(default="normal", max_length=16)
+    resolution_mode: str | None = Field(default=None, max_length=16)
+    reply: str | None = Field(default=None, max_length=5000)
+    satisfaction: str | None = Field(default=None, max_length=32)
+    satisfaction_comment: str | None = Field(default=None, max_length=1000)
+    duplicate_of: uuid.UUID | None = None
+    supervised: int = 0
+    reopen_count: int = 0
+    extended_days: int = 0
+    related_case_id: uuid.UUID | None = None
+    dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    return_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    assigned_by_ruling: bool = False
+    signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    replied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TicketCategory(VersionedTable, table=True):
+    __tablename__ = "ticket_categories"
+
+    code: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=100)
+    parent_code: str | None = Field(default=None, max_length=64)
+    default_department_id: uuid.UUID | None = Field(default=None, foreign_key="departments.id")
+    # Overrides of the default service commitments, in working days, for normal priority.
+    sign_limit_working_days: int | None = None
+    reply_limit_working_days: int | None = None
+    is_active: bool = True
+
+
+class RoutingRule(VersionedTable, table=True):
+    """Which department a ticket goes to: empty keys are wildcards, the most specific wins."""
+
+    __tablename__ = "routing_rules"
+
+    category_code: str | None = Field(default=None, max_length=64, index=True)
+    district: str | None = Field(default=None, max_length=100)
+    department_id: uuid.UUID = Field(foreign_key="departments.id")

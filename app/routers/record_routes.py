@@ -1,0 +1,176 @@
+"""Routes every workflow gets from its declaration: one POST per action, and its history.
+
+Built per workflow so each action has its own typed body, summary and operationId in
+the OpenAPI document; no module writes these handlers itself.
+"""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlmodel import col
+
+from app.actor import Actor
+from app.deps import CurrentActor, IfMatch, SessionDep
+from app.errors import BadRequest, problem_responses
+from app.models.audit import Event
+from app.pagination import DEFAULT_LIMIT, LimitQuery, Page
+from app.services.versioning import set_etag
+from app.workflow import engine
+from app.workflow.definition import SYSTEM_ROLE, Action, ActionBody, NoBody
+from app.workflow.registry import RecordKind
+from app.workflow.schemas import EventPublic
+
+
+async def render_record(
+    kind: RecordKind, session: Any, record: Any, actor: Actor, response: Response
+) -> BaseModel:
+    set_etag(response, record.version)
+    return await kind.render(session, record, actor)
+
+
+def _describe(action: Action) -> str:
+    sources = ", ".join(f"`{state}`" for state in sorted(action.sources))
+    target = f"`{action.target}`" if action.target else "the same state"
+    lines = [
+        f"{action.summary}.",
+        "",
+        f"From {sources} to {target}. Roles: {', '.join(sorted(action.roles))}.",
+    ]
+    for effect in action.clock:
+        lines.append(
+            f"Deadline clock: {effect.op}{' — ' + effect.describe if effect.describe else ''}."
+        )
+    lines.append(
+        "409 `transition_not_allowed` from another state, 403 for another role, "
+        "422 `guard_failed` when a rule refuses it, 412 on a stale `If-Match`."
+    )
+    return "\n".join(lines)
+
+
+def _action_endpoint(kind: RecordKind, action: Action) -> Any:
+    workflow = kind.workflow
+
+    async def perform_action(
+        record_id: uuid.UUID,
+        body: ActionBody,
+        session: Any,
+        actor: Actor,
+        response: Response,
+        if_match: str | None,
+    ) -> BaseModel:
+        record = await engine.load_visible(session, workflow, workflow.model, record_id, actor)
+        await engine.apply_action(
+            session, workflow, record, action.name, body, actor, if_match=if_match
+        )
+        return await render_record(kind, session, record, actor, response)
+
+    if action.body is NoBody:
+
+        async def without_body(
+            record_id: uuid.UUID,
+            session: SessionDep,
+            actor: CurrentActor,
+            response: Response,
+            if_match: IfMatch = None,
+            body: Annotated[NoBody | None, Body()] = None,
+        ) -> BaseModel:
+            return await perform_action(
+                record_id, body or NoBody(), session, actor, response, if_match
+            )
+
+        return without_body
+
+    body_model = action.body
+
+    async def with_body(
+        record_id: uuid.UUID,
+        body: body_model,  # type: ignore[valid-type]
+        session: SessionDep,
+        actor: CurrentActor,
+        response: Response,
+        if_match: IfMatch = None,
+    ) -> BaseModel:
+        return await perform_action(record_id, body, session, actor, response, if_match)
+
+    return with_body
+
+
+def _event_public(kind: RecordKind, event: Event, record: Any, actor: Actor) -> EventPublic:
+    return EventPublic(
+        id=event.event_id,
+        seq=event.seq,
+        kind=event.kind,
+        record_id=event.record_id,
+        action=event.action,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        actor={
+            "type": event.actor_type,
+            "id": event.actor_id,
+            "name": event.actor_name,
+            "roles": event.actor_roles,
+        },
+        occurred_at=event.occurred_at,
+        comment=event.comment,
+        payload=kind.mask_event_payload(event.payload, record, actor),
+        changes=kind.mask_event_payload(event.changes, record, actor),
+        client_ip=event.client_ip,
+        request_id=event.request_id,
+        prev_hash=event.prev_hash,
+        hash=event.hash,
+    )
+
+
+def workflow_router(kind: RecordKind) -> APIRouter:
+    workflow = kind.workflow
+    router = APIRouter(prefix=f"/api/v1/{workflow.collection}", tags=[workflow.collection])
+    for action in workflow.actions.values():
+        if action.roles == {SYSTEM_ROLE}:
+            continue
+        router.add_api_route(
+            f"/{{record_id}}/actions/{action.name}",
+            _action_endpoint(kind, action),
+            methods=["POST"],
+            response_model=kind.public_model,
+            summary=action.summary,
+            description=_describe(action),
+            operation_id=f"{workflow.collection}_{action.name}",
+            responses=problem_responses(401, 403, 404, 409, 412, 422),
+        )
+
+    @router.get(
+        "/{record_id}/events",
+        response_model=Page[EventPublic],
+        summary=f"History of a {workflow.name}",
+        description="The full-process record (全过程记录): every creation, action and edit, "
+        "oldest first, each hash-chained to the one before. `cursor` is the last `seq` read.",
+        responses=problem_responses(400, 401, 404, 422),
+        operation_id=f"{workflow.collection}_events",
+    )
+    async def list_events(
+        record_id: uuid.UUID,
+        session: SessionDep,
+        actor: CurrentActor,
+        limit: LimitQuery = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, Query(max_length=12)] = None,
+    ) -> Page[EventPublic]:
+        record = await engine.load_visible(session, workflow, workflow.model, record_id, actor)
+        if cursor is not None and not cursor.isdigit():
+            raise BadRequest("The cursor is not valid", code="invalid_cursor")
+        query = (
+            select(Event)
+            .where(col(Event.kind) == workflow.name, col(Event.record_id) == record.id)
+            .where(col(Event.seq) > int(cursor or 0))
+            .order_by(col(Event.seq))
+            .limit(limit + 1)
+        )
+        events = list((await session.scalars(query)).all())
+        return Page(
+            items=[_event_public(kind, event, record, actor) for event in events[:limit]],
+            next_cursor=str(events[limit - 1].seq) if len(events) > limit else None,
+        )
+
+    return router

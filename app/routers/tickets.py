@@ -1,0 +1,130 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.deps import CurrentActor, IfMatch, SessionDep
+from app.errors import problem_responses
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
+from app.routers.record_routes import render_record, workflow_router
+from app.schemas.ticket import Priority, TicketCreate, TicketPublic, TicketType, TicketUpdate
+from app.services import tickets
+from app.services.tickets import TICKETS, TicketFilters
+from app.workflows.ticket import STATES
+
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+TicketStatus = Literal[STATES]  # type: ignore[valid-type]
+
+
+def ticket_filters(
+    status: Annotated[TicketStatus | None, Query()] = None,
+    type: TicketType | None = None,
+    category_code: Annotated[str | None, Query(max_length=64)] = None,
+    district: Annotated[str | None, Query(max_length=100)] = None,
+    department_id: uuid.UUID | None = None,
+    priority: Priority | None = None,
+    is_overdue: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    reporter_phone: Annotated[
+        str | None,
+        Query(max_length=32, description="Exact match; operators and supervisors only."),
+    ] = None,
+) -> TicketFilters:
+    return TicketFilters(
+        status,
+        type,
+        category_code,
+        district,
+        department_id,
+        priority,
+        is_overdue,
+        created_from,
+        created_to,
+        q,
+        reporter_phone,
+    )
+
+
+Filters = Annotated[TicketFilters, Depends(ticket_filters)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TicketPublic,
+    summary="Register a ticket",
+    description="Operators register calls and messages on any channel; citizens file their "
+    "own through `app` or `web`. The ticket starts `new`.",
+    responses=problem_responses(401, 403, 409, 422),
+    operation_id="tickets_create",
+)
+async def create_ticket(
+    data: TicketCreate, session: SessionDep, actor: CurrentActor, response: Response
+) -> TicketPublic:
+    ticket = await tickets.create(session, data, actor)
+    return await render_record(TICKETS, session, ticket, actor, response)  # type: ignore[return-value]
+
+
+@router.get(
+    "",
+    response_model=Page[TicketPublic],
+    summary="List tickets",
+    description="Newest first. Handlers see their department's tickets, citizens their own.",
+    responses=problem_responses(400, 401, 403, 422),
+    operation_id="tickets_list",
+)
+async def list_tickets(
+    session: SessionDep,
+    actor: CurrentActor,
+    filters: Filters,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[TicketPublic]:
+    rows = await tickets.list_tickets(session, actor, filters, limit, cursor)
+    return Page(
+        items=[await tickets.render(session, row, actor) for row in rows[:limit]],
+        next_cursor=next_cursor_for(rows, limit),
+    )
+
+
+@router.get(
+    "/{record_id}",
+    response_model=TicketPublic,
+    summary="Read a ticket",
+    description="With `allowed_actions` for the caller. Tickets the caller may not see are 404.",
+    responses=problem_responses(401, 404, 422),
+    operation_id="tickets_get",
+)
+async def read_ticket(
+    record_id: uuid.UUID, session: SessionDep, actor: CurrentActor, response: Response
+) -> TicketPublic:
+    ticket = await tickets.get(session, record_id, actor)
+    return await render_record(TICKETS, session, ticket, actor, response)  # type: ignore[return-value]
+
+
+@router.patch(
+    "/{record_id}",
+    response_model=TicketPublic,
+    summary="Edit a ticket's details",
+    description="Operators correct details before dispatch. The change is audited. "
+    "`status` is changed only by actions.",
+    responses=problem_responses(401, 403, 404, 412, 422),
+    operation_id="tickets_update",
+)
+async def update_ticket(
+    record_id: uuid.UUID,
+    data: TicketUpdate,
+    session: SessionDep,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TicketPublic:
+    ticket = await tickets.get(session, record_id, actor)
+    await tickets.update(session, ticket, data, actor, if_match)
+    return await render_record(TICKETS, session, ticket, actor, response)  # type: ignore[return-value]
+
+
+action_router = workflow_router(TICKETS)

@@ -1,0 +1,95 @@
+"""Introspection, the work queue and the audit-chain check: one set for every workflow."""
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from app.actor import Actor
+from app.deps import CurrentActor, SessionDep, require_roles
+from app.errors import NotFound, problem_responses
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.services import tasks
+from app.workflow.audit import verify_chains
+from app.workflow.diagram import definition
+from app.workflow.registry import record_kind, record_kinds
+from app.workflow.schemas import BrokenLinkPublic, TaskItem, VerifyReport
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get(
+    "/workflows",
+    tags=["workflows"],
+    summary="Every workflow definition",
+    description="States, actions, roles, required fields and clock effects of each workflow, "
+    "with a Mermaid `stateDiagram-v2` text of it.",
+    responses=problem_responses(401),
+    operation_id="workflows_list",
+)
+async def list_workflows(_: CurrentActor) -> list[dict[str, Any]]:
+    return [definition(kind.workflow) for kind in record_kinds()]
+
+
+@router.get(
+    "/workflows/{name}",
+    tags=["workflows"],
+    summary="One workflow definition",
+    description="The definition of one workflow (`ticket`, `approval`, `case`).",
+    responses=problem_responses(401, 404),
+    operation_id="workflows_get",
+)
+async def read_workflow(name: str, _: CurrentActor) -> dict[str, Any]:
+    kind = record_kind(name)
+    if kind is None:
+        raise NotFound(f"No workflow named {name!r}")
+    return definition(kind.workflow)
+
+
+@router.get(
+    "/tasks/mine",
+    tags=["workflows"],
+    response_model=Page[TaskItem],
+    summary="My work queue (待办)",
+    description="Every record on which the caller may act now, across all workflows, "
+    "soonest deadline first. Filter by `kind` and `overdue`.",
+    responses=problem_responses(400, 401, 422),
+    operation_id="tasks_mine",
+)
+async def my_tasks(
+    session: SessionDep,
+    actor: CurrentActor,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    overdue: bool | None = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[TaskItem]:
+    items, next_cursor = await tasks.my_tasks(
+        session, actor, kind=kind, overdue=overdue, limit=limit, cursor=cursor
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/audit/verify",
+    tags=["audit"],
+    response_model=VerifyReport,
+    summary="Verify the audit hash chains",
+    description="Recomputes every record's chain of events (or one record's with `kind` and "
+    "`id`) and reports each broken link: record, sequence number, expected and stored hash.",
+    responses=problem_responses(401, 403, 422),
+    operation_id="audit_verify",
+)
+async def verify_audit(
+    session: SessionDep,
+    _: Annotated[Actor, Depends(require_roles("admin", "supervisor"))],
+    kind: Annotated[Literal["ticket", "approval", "case"] | None, Query()] = None,
+    id: uuid.UUID | None = None,
+) -> VerifyReport:
+    records, events, broken = await verify_chains(session, kind, id)
+    return VerifyReport(
+        ok=not broken,
+        records_checked=records,
+        events_checked=events,
+        broken_links=[BrokenLinkPublic(**link.__dict__) for link in broken],
+    )

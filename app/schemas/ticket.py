@@ -1,0 +1,165 @@
+"""Request and response shapes of hotline tickets."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.schemas.common import LongText, Phone, ShortText
+from app.workflows.ticket import ResolutionMode, Satisfaction
+
+Channel = Literal["phone", "web", "app", "wechat", "email", "agency"]
+TicketType = Literal["consultation", "help", "complaint", "report", "suggestion"]
+Priority = Literal["urgent", "normal"]
+District = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+CategoryCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class Location(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+    district: District = ""
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+
+class Reporter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    phone: Phone | None = None
+    anonymous: bool = False
+    confidential: bool = False
+
+
+class TicketCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "channel": "phone",
+                    "type": "complaint",
+                    "category_code": "zhandao_jingying",
+                    "title": "早市占道经营堵塞人行道",
+                    "content": "每天早上6点到9点，商贩在人行道上摆摊，行人只能走机动车道。",
+                    "location": {"address": "朝阳区建国路88号", "district": "朝阳区"},
+                    "reporter": {"name": "王女士", "phone": "13812345678"},
+                    "priority": "normal",
+                }
+            ]
+        },
+    )
+
+    channel: Channel
+    type: TicketType
+    category_code: CategoryCode
+    title: ShortText
+    content: LongText
+    location: Location = Field(default_factory=Location)
+    reporter: Reporter = Field(default_factory=Reporter)
+    priority: Priority = "normal"
+
+
+class TicketUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: TicketType | None = None
+    category_code: CategoryCode | None = None
+    title: ShortText | None = None
+    content: LongText | None = None
+    location: Location | None = None
+    priority: Priority | None = None
+
+
+class TicketPublic(BaseModel):
+    id: uuid.UUID
+    number: str
+    channel: str
+    type: str
+    category_code: str
+    title: str
+    content: str
+    location: Location
+    reporter: Reporter
+    priority: str
+    department_id: uuid.UUID | None
+    status: str
+    due_at: datetime | None
+    clock_status: str
+    paused_days: int
+    deadline_basis: str | None
+    is_overdue: bool
+    resolution_mode: ResolutionMode | None
+    reply: str | None
+    satisfaction: Satisfaction | None
+    satisfaction_comment: str | None
+    duplicate_of: uuid.UUID | None
+    duplicates: list[uuid.UUID]
+    supervised: int
+    reopen_count: int
+    extended_days: int
+    related_case_id: uuid.UUID | None
+    dispatched_at: datetime | None
+    signed_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    allowed_actions: list[str]
+
+
+class CategoryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: CategoryCode
+    name: ShortText
+    parent_code: CategoryCode | None = None
+    default_department_id: uuid.UUID | None = None
+    sign_limit_working_days: Annotated[int, Field(ge=1, le=30)] | None = None
+    reply_limit_working_days: Annotated[int, Field(ge=1, le=60)] | None = None
+    is_active: bool = True
+
+
+class CategoryUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ShortText | None = None
+    parent_code: CategoryCode | None = None
+    default_department_id: uuid.UUID | None = None
+    sign_limit_working_days: Annotated[int, Field(ge=1, le=30)] | None = None
+    reply_limit_working_days: Annotated[int, Field(ge=1, le=60)] | None = None
+    is_active: bool | None = None
+
+
+class CategoryPublic(CategoryCreate):
+    model_config = ConfigDict(extra="ignore")
+
+    id: uuid.UUID
+    version: int
+
+
+class RoutingRuleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category_code: CategoryCode | None = None
+    district: District | None = None
+    department_id: uuid.UUID
+
+
+class RoutingRuleUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category_code: CategoryCode | None = None
+    district: District | None = None
+    department_id: uuid.UUID | None = None
+
+
+class RoutingRulePublic(RoutingRuleCreate):
+    model_config = ConfigDict(extra="ignore")
+
+    id: uuid.UUID
+    version: int

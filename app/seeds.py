@@ -1,0 +1,9 @@
+"""Reference data every deployment starts with, written once on first start."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.services.ticket_catalogue import seed_categories
+
+
+async def seed_reference_data(session: AsyncSession) -> None:
+    await seed_categories(session)

@@ -1,0 +1,117 @@
+"""The caller's work queue (待办) across every registered workflow, soonest deadline first."""
+
+import base64
+import binascii
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actor import Actor
+from app.errors import BadRequest
+from app.models.base import utcnow
+from app.workflow import engine
+from app.workflow.clock import is_overdue_now
+from app.workflow.definition import Workflow
+from app.workflow.registry import RecordKind, record_kinds
+from app.workflow.schemas import TaskItem
+
+# Records with no deadline sort after every dated one.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _actionable_states(workflow: Workflow, actor: Actor) -> list[str]:
+    return sorted(
+        {
+            state
+            for action in workflow.actions.values()
+            if action.roles & actor.roles
+            for state in action.sources
+        }
+    )
+
+
+def _encode(item: TaskItem) -> str:
+    raw = json.dumps([(item.due_at or NO_DEADLINE).isoformat(), str(item.id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        due, record_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(due), uuid.UUID(record_id)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("The cursor is not valid", code="invalid_cursor") from None
+
+
+async def _tasks_of_kind(
+    session: AsyncSession,
+    kind: RecordKind,
+    actor: Actor,
+    *,
+    overdue: bool | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+    now: datetime,
+) -> list[TaskItem]:
+    workflow = kind.workflow
+    model: Any = workflow.model
+    states = _actionable_states(workflow, actor)
+    if not states:
+        return []
+    sort_due = func.coalesce(model.due_at, NO_DEADLINE)
+    query = select(model).where(model.status.in_(states), engine.visible_clause(workflow, actor))
+    if overdue is not None:
+        late = or_(
+            model.is_overdue.is_(True),
+            and_(model.clock_status == "running", model.due_at < now),
+        )
+        query = query.where(late if overdue else ~late)
+    if after is not None:
+        query = query.where(tuple_(sort_due, model.id) > tuple_(after[0], after[1]))
+    items: list[TaskItem] = []
+    # Guards can hide a candidate's actions, so read on until the page is full.
+    batch = query.order_by(sort_due, model.id).limit(limit * 2 + 10)
+    for record in (await session.scalars(batch)).all():
+        actions = engine.allowed_actions(workflow, record, actor, now)
+        if actions:
+            items.append(
+                TaskItem(
+                    kind=workflow.name,
+                    id=record.id,
+                    number=record.number,
+                    title=record.title,
+                    status=record.status,
+                    allowed_actions=actions,
+                    due_at=record.due_at,
+                    is_overdue=is_overdue_now(record, now),
+                    url=f"/api/v1/{workflow.collection}/{record.id}",
+                )
+            )
+    return items
+
+
+async def my_tasks(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    kind: str | None,
+    overdue: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[TaskItem], str | None]:
+    now = utcnow()
+    after = _decode(cursor) if cursor else None
+    items: list[TaskItem] = []
+    for record_kind in record_kinds():
+        if kind and record_kind.workflow.name != kind:
+            continue
+        items += await _tasks_of_kind(
+            session, record_kind, actor, overdue=overdue, after=after, limit=limit, now=now
+        )
+    items.sort(key=lambda item: (item.due_at or NO_DEADLINE, item.id))
+    page = items[:limit]
+    return page, _encode(page[-1]) if len(items) > limit else None

@@ -1,0 +1,216 @@
+"""Hotline tickets: intake, reading, listing, editing, and who sees the reporter."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.actor import Actor
+from app.config import get_settings
+from app.errors import Forbidden, UnprocessableEntity
+from app.models.base import utcnow
+from app.models.ticket import Ticket, TicketCategory
+from app.pagination import keyset_after
+from app.schemas.ticket import Location, Reporter, TicketCreate, TicketPublic, TicketUpdate
+from app.services.masking import mask_phone
+from app.services.numbering import next_number
+from app.workflow import engine
+from app.workflow.clock import is_overdue_now
+from app.workflow.registry import RecordKind, register
+from app.workflows.ticket import TICKET_WORKFLOW
+
+CITIZEN_CHANNELS = ("app", "web")
+FULL_VIEW_ROLES = ("operator", "supervisor")
+
+
+def sees_reporter_in_full(actor: Actor) -> bool:
+    return actor.has_any(*FULL_VIEW_ROLES)
+
+
+def reporter_protected(ticket: Ticket) -> bool:
+    """保护举报人: reports and confidential tickets hide who called from the department."""
+    return ticket.type == "report" or ticket.reporter_confidential or ticket.reporter_anonymous
+
+
+def reporter_view(ticket: Ticket, actor: Actor) -> Reporter:
+    reporter = Reporter(
+        name=ticket.reporter_name,
+        phone=ticket.reporter_phone,
+        anonymous=ticket.reporter_anonymous,
+        confidential=ticket.reporter_confidential,
+    )
+    if sees_reporter_in_full(actor):
+        return reporter
+    if reporter_protected(ticket) and ticket.created_by_id != actor.id:
+        return reporter.model_copy(update={"name": None, "phone": None})
+    return reporter.model_copy(update={"phone": mask_phone(ticket.reporter_phone)})
+
+
+def mask_event_payload(payload: dict[str, Any], ticket: Ticket, actor: Actor) -> dict[str, Any]:
+    reporter = payload.get("reporter")
+    if not isinstance(reporter, dict) or sees_reporter_in_full(actor):
+        return payload
+    shown = reporter_view(ticket, actor)
+    return {**payload, "reporter": {**reporter, "name": shown.name, "phone": shown.phone}}
+
+
+async def render(session: AsyncSession, ticket: Ticket, actor: Actor) -> TicketPublic:
+    now = utcnow()
+    duplicates = (
+        await session.scalars(select(col(Ticket.id)).where(col(Ticket.duplicate_of) == ticket.id))
+    ).all()
+    return TicketPublic(
+        **ticket.model_dump(exclude={"is_overdue"}),
+        location=Location(
+            address=ticket.address, district=ticket.district, lat=ticket.lat, lon=ticket.lon
+        ),
+        reporter=reporter_view(ticket, actor),
+        is_overdue=is_overdue_now(ticket, now),
+        duplicates=list(duplicates),
+        allowed_actions=engine.allowed_actions(TICKET_WORKFLOW, ticket, actor, now),
+    )
+
+
+async def _check_category(session: AsyncSession, code: str) -> None:
+    query = select(col(TicketCategory.id)).where(
+        col(TicketCategory.code) == code, col(TicketCategory.is_active).is_(True)
+    )
+    if (await session.scalars(query)).first() is None:
+        raise UnprocessableEntity(
+            f"category_code {code!r} is not in the category catalogue", code="unknown_category"
+        )
+
+
+async def create(session: AsyncSession, data: TicketCreate, actor: Actor) -> Ticket:
+    if not actor.has_any("operator", "citizen"):
+        raise Forbidden("Tickets are registered by hotline operators or filed by citizens")
+    if not actor.has_any("operator") and data.channel not in CITIZEN_CHANNELS:
+        raise UnprocessableEntity(
+            "Citizens file tickets through the app or the web", code="invalid_channel"
+        )
+    await _check_category(session, data.category_code)
+    today = utcnow().astimezone(get_settings().zone).strftime("%Y%m%d")
+    sequence = await next_number(session, f"ticket-{today}")
+    ticket = Ticket(
+        number=f"RX{today}-{sequence:05d}",
+        channel=data.channel,
+        type=data.type,
+        category_code=data.category_code,
+        title=data.title,
+        content=data.content,
+        priority=data.priority,
+        reporter_name=data.reporter.name,
+        reporter_phone=data.reporter.phone,
+        reporter_anonymous=data.reporter.anonymous,
+        reporter_confidential=data.reporter.confidential,
+        **data.location.model_dump(),
+    )
+    return await engine.create(
+        session, TICKET_WORKFLOW, ticket, actor, payload=data.model_dump(mode="json")
+    )
+
+
+async def get(session: AsyncSession, ticket_id: uuid.UUID, actor: Actor) -> Ticket:
+    return await engine.load_visible(session, TICKET_WORKFLOW, Ticket, ticket_id, actor)
+
+
+async def update(
+    session: AsyncSession, ticket: Ticket, data: TicketUpdate, actor: Actor, if_match: str | None
+) -> Ticket:
+    if not actor.has_any("operator", "supervisor"):
+        raise Forbidden("Only the hotline edits a ticket's details")
+    if ticket.status != "new":
+        raise UnprocessableEntity(
+            "A ticket's details can be edited only before dispatch", code="not_editable"
+        )
+    values = data.model_dump(exclude_unset=True, exclude={"location"})
+    if data.location is not None:
+        values.update(data.location.model_dump())
+    if data.category_code is not None:
+        await _check_category(session, data.category_code)
+    return await engine.update_fields(
+        session, TICKET_WORKFLOW, ticket, actor, values, if_match=if_match
+    )
+
+
+@dataclass
+class TicketFilters:
+    status: str | None = None
+    type: str | None = None
+    category_code: str | None = None
+    district: str | None = None
+    department_id: uuid.UUID | None = None
+    priority: str | None = None
+    is_overdue: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+    reporter_phone: str | None = None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filter_clauses(filters: TicketFilters, actor: Actor, now: datetime) -> list[Any]:
+    if filters.reporter_phone is not None and not sees_reporter_in_full(actor):
+        raise Forbidden("Only operators and supervisors search by the reporter's phone")
+    equal = {
+        Ticket.status: filters.status,
+        Ticket.type: filters.type,
+        Ticket.category_code: filters.category_code,
+        Ticket.district: filters.district,
+        Ticket.department_id: filters.department_id,
+        Ticket.priority: filters.priority,
+        Ticket.reporter_phone: filters.reporter_phone,
+    }
+    clauses: list[Any] = [
+        col(column) == value for column, value in equal.items() if value is not None
+    ]
+    if filters.created_from:
+        clauses.append(col(Ticket.created_at) >= filters.created_from)
+    if filters.created_to:
+        clauses.append(col(Ticket.created_at) < filters.created_to)
+    if filters.is_overdue is not None:
+        late = overdue_clause(now)
+        clauses.append(late if filters.is_overdue else ~late)
+    if filters.q:
+        pattern = _like(filters.q)
+        clauses.append(
+            or_(
+                *(
+                    col(column).ilike(pattern, escape="\\")
+                    for column in (Ticket.title, Ticket.content, Ticket.address, Ticket.number)
+                )
+            )
+        )
+    return clauses
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        col(Ticket.is_overdue).is_(True),
+        and_(col(Ticket.clock_status) == "running", col(Ticket.due_at) < now),
+    )
+
+
+async def list_tickets(
+    session: AsyncSession, actor: Actor, filters: TicketFilters, limit: int, cursor: str | None
+) -> list[Ticket]:
+    now = utcnow()
+    query = select(Ticket).where(
+        engine.visible_clause(TICKET_WORKFLOW, actor), *filter_clauses(filters, actor, now)
+    )
+    after = keyset_after(Ticket.created_at, Ticket.id, cursor)
+    if after is not None:
+        query = query.where(after)
+    query = query.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc()).limit(limit + 1)
+    return list((await session.scalars(query)).all())
+
+
+TICKETS = register(RecordKind(TICKET_WORKFLOW, TicketPublic, render, mask_event_payload))

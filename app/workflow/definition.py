@@ -1,0 +1,175 @@
+"""A workflow declared as data: states, actions, roles, bodies, guards and clock effects."""
+
+import enum
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import col
+
+from app.actor import Actor
+from app.models.workflow import WorkflowRecord
+from app.services.calendar import Period
+
+if TYPE_CHECKING:
+    from app.workflow.context import ActionContext
+
+SYSTEM_ROLE = "system"
+
+
+class ActionBody(BaseModel):
+    """Base of every action's request body: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str | None = None
+
+
+class NoBody(ActionBody):
+    pass
+
+
+Guard = Callable[["ActionContext"], Awaitable[str | None] | str | None]
+Effect = Callable[["ActionContext"], Awaitable[None] | None]
+PeriodRule = Callable[["ActionContext"], Awaitable[Period] | Period]
+SinceRule = Callable[["ActionContext"], datetime]
+
+
+async def call_maybe_async(function: Callable[..., Any], *args: Any) -> Any:
+    result = function(*args)
+    return await result if inspect.isawaitable(result) else result
+
+
+class ClockOp(enum.StrEnum):
+    start = "start"
+    pause = "pause"
+    resume = "resume"
+    extend = "extend"
+    stop = "stop"
+
+
+@dataclass(frozen=True)
+class ClockEffect:
+    op: ClockOp
+    period: PeriodRule | None = None
+    since: SinceRule | None = None  # start only: when the period begins (default: now)
+    describe: str = ""
+
+
+def start(period: PeriodRule, since: SinceRule | None = None, describe: str = "") -> ClockEffect:
+    return ClockEffect(ClockOp.start, period, since, describe)
+
+
+def extend(period: PeriodRule, describe: str = "") -> ClockEffect:
+    return ClockEffect(ClockOp.extend, period, describe=describe)
+
+
+PAUSE = ClockEffect(ClockOp.pause)
+RESUME = ClockEffect(ClockOp.resume)
+STOP = ClockEffect(ClockOp.stop)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which records a role relates to: as SQL for lists, as Python for one record."""
+
+    name: str
+    sql: Callable[[type[WorkflowRecord], Actor], ColumnElement[bool]]
+    check: Callable[[WorkflowRecord, Actor], bool]
+
+
+ALL = Scope("all", lambda model, actor: true(), lambda record, actor: True)
+DEPARTMENT = Scope(
+    "department",
+    lambda model, actor: (
+        col(model.department_id) == actor.department_id if actor.department_id else false()
+    ),
+    lambda record, actor: (
+        actor.department_id is not None and record.department_id == actor.department_id
+    ),
+)
+OWN = Scope(
+    "own",
+    lambda model, actor: col(model.created_by_id) == actor.id,
+    lambda record, actor: record.created_by_id == actor.id,
+)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    sources: frozenset[str]
+    target: str | None  # None: the record stays in its state
+    roles: frozenset[str]
+    summary: str
+    body: type[ActionBody] = NoBody
+    # A record-only condition shown in allowed_actions; returns the reason it fails.
+    available: Callable[[WorkflowRecord, datetime], str | None] | None = None
+    guards: tuple[Guard, ...] = ()
+    effect: Effect | None = None
+    clock: tuple[ClockEffect, ...] = ()
+    event_name: str | None = None  # the audit/outbox name when it differs from the action
+
+    @property
+    def audit_name(self) -> str:
+        return self.event_name or self.name
+
+
+def action(
+    name: str,
+    sources: str | tuple[str, ...] | frozenset[str],
+    target: str | None,
+    roles: tuple[str, ...] | str,
+    summary: str,
+    **options: Any,
+) -> Action:
+    """Shorthand used by the workflow declarations."""
+    source_set = frozenset([sources] if isinstance(sources, str) else sources)
+    role_set = frozenset([roles] if isinstance(roles, str) else roles)
+    clock = options.pop("clock", ())
+    if isinstance(clock, ClockEffect):
+        clock = (clock,)
+    return Action(name, source_set, target, role_set, summary, clock=tuple(clock), **options)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str  # the record kind, e.g. "ticket"
+    collection: str  # the URL collection, e.g. "tickets"
+    model: type[WorkflowRecord]
+    initial: str
+    states: tuple[str, ...]
+    terminal: frozenset[str]
+    actions: Mapping[str, Action]
+    role_scopes: Mapping[str, Scope]
+    description: str = ""
+    # state -> system action the deadline sweeper applies when a record there is overdue
+    overdue_actions: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        states = set(self.states)
+        if self.initial not in states or not self.terminal <= states:
+            raise ValueError(f"{self.name}: initial and terminal states must be declared")
+        for name, declared in self.actions.items():
+            if name != declared.name:
+                raise ValueError(f"{self.name}: action key {name} != {declared.name}")
+            targets = {declared.target} if declared.target else set()
+            unknown = (declared.sources | targets) - states
+            if unknown:
+                raise ValueError(f"{self.name}.{name}: unknown states {sorted(unknown)}")
+            if declared.sources & self.terminal:
+                raise ValueError(f"{self.name}.{name}: terminal states accept no action")
+        for state, action_name in self.overdue_actions.items():
+            if action_name not in self.actions or state not in self.actions[action_name].sources:
+                raise ValueError(f"{self.name}: overdue action {action_name} not from {state}")
+
+    @property
+    def open_states(self) -> tuple[str, ...]:
+        return tuple(state for state in self.states if state not in self.terminal)
+
+    def actions_from(self, state: str) -> list[Action]:
+        return [a for a in self.actions.values() if state in a.sources]

@@ -1,0 +1,84 @@
+"""Workflow definitions as JSON and as Mermaid ``stateDiagram-v2`` text.
+
+``python -m app.workflow.diagram`` rewrites the diagrams in README.md from the definitions.
+"""
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.workflow.definition import Action, ClockEffect, Workflow
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+BEGIN, END = "<!-- workflow-diagrams:begin -->", "<!-- workflow-diagrams:end -->"
+
+
+def mermaid(workflow: Workflow) -> str:
+    lines = ["stateDiagram-v2", f"    [*] --> {workflow.initial}"]
+    for action in workflow.actions.values():
+        for source in sorted(action.sources):
+            lines.append(f"    {source} --> {action.target or source}: {action.name}")
+    lines += [f"    {state} --> [*]" for state in workflow.states if state in workflow.terminal]
+    return "\n".join(lines)
+
+
+def _clock(effect: ClockEffect) -> dict[str, Any]:
+    return {"op": str(effect.op), "rule": effect.describe or None}
+
+
+def _action(action: Action) -> dict[str, Any]:
+    schema = action.body.model_json_schema()
+    return {
+        "name": action.name,
+        "summary": action.summary,
+        "from": sorted(action.sources),
+        "to": action.target,
+        "roles": sorted(action.roles),
+        "required_fields": sorted(schema.get("required", [])),
+        "body_schema": schema,
+        "clock": [_clock(effect) for effect in action.clock],
+    }
+
+
+def definition(workflow: Workflow) -> dict[str, Any]:
+    return {
+        "name": workflow.name,
+        "collection": workflow.collection,
+        "description": workflow.description,
+        "initial": workflow.initial,
+        "states": [
+            {"name": state, "terminal": state in workflow.terminal} for state in workflow.states
+        ],
+        "actions": [_action(action) for action in workflow.actions.values()],
+        "visibility": {role: scope.name for role, scope in workflow.role_scopes.items()},
+        "mermaid": mermaid(workflow),
+    }
+
+
+def readme_block(workflows: list[Workflow]) -> str:
+    parts = [BEGIN]
+    for workflow in workflows:
+        parts += [f"#### {workflow.name}", "", "```mermaid", mermaid(workflow), "```", ""]
+    parts.append(END)
+    return "\n".join(parts)
+
+
+def rewrite_readme(text: str, workflows: list[Workflow]) -> str:
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
+    return pattern.sub(lambda _: readme_block(workflows), text)
+
+
+def main() -> int:
+    from app.main import app  # noqa: F401  (imports every module, registering its workflow)
+    from app.workflow.registry import record_kinds
+
+    workflows = [kind.workflow for kind in record_kinds()]
+    README.write_text(
+        rewrite_readme(README.read_text(encoding="utf-8"), workflows), encoding="utf-8"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

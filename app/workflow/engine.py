@@ -1,0 +1,313 @@
+"""The one path that changes a record's state: check, change, audit, queue — atomically."""
+
+import uuid
+from datetime import datetime
+from typing import Any, NoReturn, TypeVar
+
+from sqlalchemy import ColumnElement, false, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.actor import Actor
+from app.config import get_settings
+from app.errors import (
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    TransitionNotAllowed,
+    UnprocessableEntity,
+)
+from app.models.base import utcnow
+from app.models.workflow import WorkflowRecord
+from app.services.calendar import WorkCalendar, load_calendar
+from app.services.versioning import check_if_match
+from app.workflow.audit import append_event
+from app.workflow.clock import clock_changes
+from app.workflow.context import ActionContext
+from app.workflow.definition import SYSTEM_ROLE, Action, ActionBody, Workflow, call_maybe_async
+
+R = TypeVar("R", bound=WorkflowRecord)
+
+SYSTEM = Actor(
+    id=uuid.UUID(int=0),
+    kind="system",
+    name="system",
+    roles=frozenset({SYSTEM_ROLE}),
+    department_id=None,
+)
+
+
+def visible_clause(workflow: Workflow, actor: Actor) -> ColumnElement[bool]:
+    """SQL for the records ``actor`` may see: any of their roles' scopes."""
+    clauses = [
+        workflow.role_scopes[role].sql(workflow.model, actor)
+        for role in sorted(actor.roles)
+        if role in workflow.role_scopes
+    ]
+    return or_(*clauses) if clauses else false()
+
+
+def may_see(workflow: Workflow, record: WorkflowRecord, actor: Actor) -> bool:
+    return any(
+        workflow.role_scopes[role].check(record, actor)
+        for role in actor.roles
+        if role in workflow.role_scopes
+    )
+
+
+def may_act(workflow: Workflow, action: Action, record: WorkflowRecord, actor: Actor) -> bool:
+    """The actor holds one of the action's roles, and in that role relates to the record."""
+    if actor.kind == "system":
+        return SYSTEM_ROLE in action.roles
+    return any(
+        role in workflow.role_scopes and workflow.role_scopes[role].check(record, actor)
+        for role in action.roles & actor.roles
+    )
+
+
+def allowed_actions(
+    workflow: Workflow, record: WorkflowRecord, actor: Actor, now: datetime | None = None
+) -> list[str]:
+    now = now or utcnow()
+    return [
+        action.name
+        for action in workflow.actions_from(record.status)
+        if may_act(workflow, action, record, actor)
+        and (action.available is None or action.available(record, now) is None)
+    ]
+
+
+async def load_visible(
+    session: AsyncSession, workflow: Workflow, model: type[R], record_id: uuid.UUID, actor: Actor
+) -> R:
+    """The record if ``actor`` may see it; otherwise 404, so existence does not leak."""
+    record = await session.get(model, record_id)
+    if record is None or not may_see(workflow, record, actor):
+        raise NotFound(f"No such {workflow.name}")
+    return record
+
+
+def record_summary(workflow: Workflow, record: WorkflowRecord) -> dict[str, Any]:
+    """What the outbox carries about a record: no personal data, receivers fetch the rest."""
+    return {
+        "kind": workflow.name,
+        "id": record.id,
+        "number": record.number,
+        "status": record.status,
+        "version": record.version,
+        "department_id": record.department_id,
+        "due_at": record.due_at,
+    }
+
+
+async def agency_calendar(session: AsyncSession) -> WorkCalendar:
+    return await load_calendar(session, get_settings().zone)
+
+
+async def create(
+    session: AsyncSession,
+    workflow: Workflow,
+    record: R,
+    actor: Actor,
+    payload: dict[str, Any],
+    comment: str | None = None,
+) -> R:
+    record.status = workflow.initial
+    if actor.kind == "user" and record.created_by_id is None:
+        record.created_by_id = actor.id
+    session.add(record)
+    await session.flush()
+    await append_event(
+        session,
+        kind=workflow.name,
+        record_id=record.id,
+        department_id=record.department_id,
+        action="created",
+        actor=actor,
+        from_status=None,
+        to_status=record.status,
+        record_summary=record_summary(workflow, record),
+        comment=comment,
+        payload=payload,
+        occurred_at=record.created_at,
+    )
+    return record
+
+
+async def _write(
+    session: AsyncSession,
+    record: WorkflowRecord,
+    values: dict[str, Any],
+    now: datetime,
+    *,
+    expect_status: str | None = None,
+) -> dict[str, Any] | None:
+    """Conditional UPDATE on version (and state): the loser of a race changes nothing."""
+    model = type(record)
+    conditions = [model.id == record.id, model.version == record.version]
+    if expect_status is not None:
+        conditions.append(model.status == expect_status)
+    before = {name: getattr(record, name) for name in values}
+    written = {**values, "version": record.version + 1, "updated_at": now}
+    result = await session.execute(
+        update(model)
+        .where(*conditions)  # type: ignore[arg-type]
+        .values(**written)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    for name, value in written.items():
+        set_committed_value(record, name, value)
+    return {
+        name: {"before": before[name], "after": value}
+        for name, value in values.items()
+        if before[name] != value and name != "status"
+    }
+
+
+async def _refuse_lost_race(
+    session: AsyncSession, workflow: Workflow, record: WorkflowRecord, actor: Actor
+) -> NoReturn:
+    model = type(record)
+    row = (
+        await session.execute(
+            select(model.status, model.version).where(model.id == record.id)  # type: ignore[call-overload]
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"No such {workflow.name}")
+    status, version = row
+    if status != record.status:
+        set_committed_value(record, "status", status)
+        raise TransitionNotAllowed(
+            f"The {workflow.name} moved to {status!r} meanwhile",
+            current_status=status,
+            allowed_actions=allowed_actions(workflow, record, actor),
+        )
+    raise PreconditionFailed(
+        f"The {workflow.name} was changed meanwhile (now version {version}): reload and retry",
+        current_version=version,
+    )
+
+
+async def apply_action(
+    session: AsyncSession,
+    workflow: Workflow,
+    record: R,
+    action_name: str,
+    body: ActionBody,
+    actor: Actor,
+    *,
+    if_match: str | None = None,
+    now: datetime | None = None,
+) -> R:
+    action = workflow.actions.get(action_name)
+    if action is None:
+        raise NotFound(f"{workflow.name} has no action {action_name!r}", code="unknown_action")
+    now = now or utcnow()
+    if record.status not in action.sources:
+        raise TransitionNotAllowed(
+            f"{action_name!r} is not allowed while the {workflow.name} is {record.status!r}",
+            current_status=record.status,
+            allowed_actions=allowed_actions(workflow, record, actor, now),
+        )
+    if not may_act(workflow, action, record, actor):
+        raise Forbidden(
+            f"{action_name!r} needs one of the roles {', '.join(sorted(action.roles))} "
+            f"for this {workflow.name}"
+        )
+    check_if_match(if_match, record.version)
+    if action.available is not None and (reason := action.available(record, now)):
+        raise UnprocessableEntity(reason, code="guard_failed")
+
+    ctx = ActionContext(
+        session, workflow, action, record, actor, body, now, await agency_calendar(session)
+    )
+    for guard in action.guards:
+        if reason := await call_maybe_async(guard, ctx):
+            raise UnprocessableEntity(reason, code="guard_failed")
+    if action.effect is not None:
+        await call_maybe_async(action.effect, ctx)
+    for effect in action.clock:
+        ctx.changes.update(await clock_changes(ctx, effect))
+
+    from_status = record.status
+    values = {**ctx.changes, "status": action.target or from_status}
+    changes = await _write(session, record, values, now, expect_status=from_status)
+    if changes is None:
+        await _refuse_lost_race(session, workflow, record, actor)
+
+    await append_event(
+        session,
+        kind=workflow.name,
+        record_id=record.id,
+        department_id=record.department_id,
+        action=action.audit_name,
+        actor=actor,
+        from_status=from_status,
+        to_status=record.status,
+        record_summary=record_summary(workflow, record),
+        comment=body.comment,
+        payload={**body.model_dump(exclude={"comment"}, mode="json"), **ctx.event_payload},
+        changes=changes,
+        occurred_at=now,
+    )
+    return record
+
+
+async def update_fields(
+    session: AsyncSession,
+    workflow: Workflow,
+    record: R,
+    actor: Actor,
+    values: dict[str, Any],
+    *,
+    if_match: str | None = None,
+    comment: str | None = None,
+) -> R:
+    """Edit fields (not the state) of a record, with the change recorded in its history."""
+    check_if_match(if_match, record.version)
+    now = utcnow()
+    changes = await _write(session, record, values, now)
+    if changes is None:
+        await _refuse_lost_race(session, workflow, record, actor)
+    await append_event(
+        session,
+        kind=workflow.name,
+        record_id=record.id,
+        department_id=record.department_id,
+        action="updated",
+        actor=actor,
+        from_status=record.status,
+        to_status=record.status,
+        record_summary=record_summary(workflow, record),
+        comment=comment,
+        changes=changes,
+        occurred_at=now,
+    )
+    return record
+
+
+async def mark_overdue(
+    session: AsyncSession, workflow: Workflow, record: WorkflowRecord, now: datetime
+) -> None:
+    """Flag a record whose running deadline passed, with one ``overdue`` event per deadline."""
+    deadline = record.due_at
+    changes = await _write(session, record, {"is_overdue": True, "overdue_for": deadline}, now)
+    if changes is None:
+        await _refuse_lost_race(session, workflow, record, SYSTEM)
+    await append_event(
+        session,
+        kind=workflow.name,
+        record_id=record.id,
+        department_id=record.department_id,
+        action="overdue",
+        actor=SYSTEM,
+        from_status=record.status,
+        to_status=record.status,
+        record_summary=record_summary(workflow, record),
+        payload={"due_at": deadline},
+        changes=changes,
+        occurred_at=now,
+    )

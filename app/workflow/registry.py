@@ -1,0 +1,44 @@
+"""The record kinds the engine serves; each module registers its own at import."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actor import Actor
+from app.models.workflow import WorkflowRecord
+from app.workflow.definition import Workflow
+
+Renderer = Callable[[AsyncSession, Any, Actor], Awaitable[BaseModel]]
+PayloadMask = Callable[[dict[str, Any], Any, Actor], dict[str, Any]]
+
+
+def _unmasked(payload: dict[str, Any], record: WorkflowRecord, actor: Actor) -> dict[str, Any]:
+    return payload
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    workflow: Workflow
+    public_model: type[BaseModel]
+    render: Renderer
+    # Hides personal data in event payloads from those who may not see it.
+    mask_event_payload: PayloadMask = field(default=_unmasked)
+
+
+_KINDS: dict[str, RecordKind] = {}
+
+
+def register(kind: RecordKind) -> RecordKind:
+    _KINDS[kind.workflow.name] = kind
+    return kind
+
+
+def record_kinds() -> list[RecordKind]:
+    return list(_KINDS.values())
+
+
+def record_kind(name: str) -> RecordKind | None:
+    return _KINDS.get(name)

@@ -1,0 +1,1 @@
+"""Workflow declarations, one module per record kind: states and actions as data."""
