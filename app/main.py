@@ -15,8 +15,10 @@ from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
 from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware
 from app.routers import (
+    approvals,
     auth,
     calendar,
+    cases,
     departments,
     health,
     stats,
@@ -46,6 +48,9 @@ TAGS = [
     {"name": "audit", "description": "The full-process record and its hash-chain check."},
     {"name": "tickets", "description": "Hotline tickets (12345 / 城管热线 工单)."},
     {"name": "ticket catalogue", "description": "Ticket categories and routing rules."},
+    {"name": "approvals", "description": "Approval applications (行政审批 / 行政许可)."},
+    {"name": "approval services", "description": "The service catalogue (事项清单)."},
+    {"name": "cases", "description": "Enforcement cases (行政处罚案件)."},
     {"name": "statistics", "description": "Figures for reports, computed in the database."},
     {"name": "calendar", "description": "The statutory working-day calendar and deadlines."},
     {"name": "operations", "description": "Health, readiness and metrics."},
@@ -92,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(tickets.action_router)
+    for module_router in (*approvals.routers, *cases.routers):
+        app.include_router(module_router)
 
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

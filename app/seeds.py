@@ -2,8 +2,10 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.services.approval_catalogue import seed_services
 from app.services.ticket_catalogue import seed_categories
 
 
 async def seed_reference_data(session: AsyncSession) -> None:
     await seed_categories(session)
+    await seed_services(session)

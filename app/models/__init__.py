@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from app.models import approval, case  # noqa: F401  (their tables)
 from app.models.audit import Event, OutboxMessage
 from app.models.calendar import CalendarDay
 from app.models.idempotency import IdempotencyRecord

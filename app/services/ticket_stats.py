@@ -11,8 +11,8 @@ from sqlmodel import col
 from app.actor import Actor
 from app.models.base import utcnow
 from app.models.ticket import Ticket
+from app.services.record_queries import overdue_clause
 from app.services.stats_sql import average, count_if, created_between, rate, seconds_between
-from app.services.tickets import overdue_clause
 from app.workflow import engine
 from app.workflows.ticket import OPEN, TICKET_WORKFLOW
 
@@ -67,7 +67,7 @@ async def ticket_stats(
             count_if(col(Ticket.id).isnot(None)).label("received"),
             count_if(closed).label("closed"),
             count_if(col(Ticket.status).in_(OPEN)).label("open"),
-            count_if(overdue_clause(now)).label("overdue"),
+            count_if(overdue_clause(Ticket, now)).label("overdue"),
             count_if(and_(closed, col(Ticket.is_overdue).is_(False))).label("closed_on_time"),
             count_if(col(Ticket.satisfaction).in_(RATED)).label("rated"),
             count_if(col(Ticket.satisfaction).in_(RATED[:2])).label("satisfied"),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -14,10 +14,10 @@ from app.config import get_settings
 from app.errors import Forbidden, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.ticket import Ticket, TicketCategory
-from app.pagination import keyset_after
 from app.schemas.ticket import Location, Reporter, TicketCreate, TicketPublic, TicketUpdate
 from app.services.masking import mask_phone
 from app.services.numbering import next_number
+from app.services.record_queries import common_filters, list_visible
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
 from app.workflow.registry import RecordKind, register
@@ -152,65 +152,39 @@ class TicketFilters:
     reporter_phone: str | None = None
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def filter_clauses(filters: TicketFilters, actor: Actor, now: datetime) -> list[Any]:
     if filters.reporter_phone is not None and not sees_reporter_in_full(actor):
         raise Forbidden("Only operators and supervisors search by the reporter's phone")
-    equal = {
-        Ticket.status: filters.status,
-        Ticket.type: filters.type,
-        Ticket.category_code: filters.category_code,
-        Ticket.district: filters.district,
-        Ticket.department_id: filters.department_id,
-        Ticket.priority: filters.priority,
-        Ticket.reporter_phone: filters.reporter_phone,
-    }
-    clauses: list[Any] = [
-        col(column) == value for column, value in equal.items() if value is not None
-    ]
-    if filters.created_from:
-        clauses.append(col(Ticket.created_at) >= filters.created_from)
-    if filters.created_to:
-        clauses.append(col(Ticket.created_at) < filters.created_to)
-    if filters.is_overdue is not None:
-        late = overdue_clause(now)
-        clauses.append(late if filters.is_overdue else ~late)
-    if filters.q:
-        pattern = _like(filters.q)
-        clauses.append(
-            or_(
-                *(
-                    col(column).ilike(pattern, escape="\\")
-                    for column in (Ticket.title, Ticket.content, Ticket.address, Ticket.number)
-                )
-            )
-        )
-    return clauses
-
-
-def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        col(Ticket.is_overdue).is_(True),
-        and_(col(Ticket.clock_status) == "running", col(Ticket.due_at) < now),
+    return common_filters(
+        Ticket,
+        now,
+        equal={
+            col(Ticket.status): filters.status,
+            col(Ticket.type): filters.type,
+            col(Ticket.category_code): filters.category_code,
+            col(Ticket.district): filters.district,
+            col(Ticket.department_id): filters.department_id,
+            col(Ticket.priority): filters.priority,
+            col(Ticket.reporter_phone): filters.reporter_phone,
+        },
+        is_overdue=filters.is_overdue,
+        created_from=filters.created_from,
+        created_to=filters.created_to,
+        keyword=filters.q,
+        keyword_columns=[
+            col(Ticket.title),
+            col(Ticket.content),
+            col(Ticket.address),
+            col(Ticket.number),
+        ],
     )
 
 
 async def list_tickets(
     session: AsyncSession, actor: Actor, filters: TicketFilters, limit: int, cursor: str | None
 ) -> list[Ticket]:
-    now = utcnow()
-    query = select(Ticket).where(
-        engine.visible_clause(TICKET_WORKFLOW, actor), *filter_clauses(filters, actor, now)
-    )
-    after = keyset_after(Ticket.created_at, Ticket.id, cursor)
-    if after is not None:
-        query = query.where(after)
-    query = query.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc()).limit(limit + 1)
-    return list((await session.scalars(query)).all())
+    clauses = filter_clauses(filters, actor, utcnow())
+    return await list_visible(session, TICKET_WORKFLOW, actor, clauses, limit, cursor)
 
 
 TICKETS = register(RecordKind(TICKET_WORKFLOW, TicketPublic, render, mask_event_payload))

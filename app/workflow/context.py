@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class ActionContext:
     session: AsyncSession
     workflow: "Workflow"
-    action: "Action"
+    action: "Action | None"  # None while the record is being created
     record: WorkflowRecord
     actor: Actor
     body: "ActionBody"

@@ -149,6 +149,8 @@ class Workflow:
     description: str = ""
     # state -> system action the deadline sweeper applies when a record there is overdue
     overdue_actions: Mapping[str, str] = field(default_factory=dict)
+    # Clock effects of creation itself (e.g. an application's acceptance period).
+    create_clock: tuple[ClockEffect, ...] = ()
 
     def __post_init__(self) -> None:
         states = set(self.states)

@@ -24,7 +24,14 @@ from app.services.versioning import check_if_match
 from app.workflow.audit import append_event
 from app.workflow.clock import clock_changes
 from app.workflow.context import ActionContext
-from app.workflow.definition import SYSTEM_ROLE, Action, ActionBody, Workflow, call_maybe_async
+from app.workflow.definition import (
+    SYSTEM_ROLE,
+    Action,
+    ActionBody,
+    NoBody,
+    Workflow,
+    call_maybe_async,
+)
 
 R = TypeVar("R", bound=WorkflowRecord)
 
@@ -115,6 +122,20 @@ async def create(
     record.status = workflow.initial
     if actor.kind == "user" and record.created_by_id is None:
         record.created_by_id = actor.id
+    if workflow.create_clock:
+        ctx = ActionContext(
+            session,
+            workflow,
+            None,
+            record,
+            actor,
+            NoBody(),
+            record.created_at,
+            await agency_calendar(session),
+        )
+        for effect in workflow.create_clock:
+            for name, value in (await clock_changes(ctx, effect)).items():
+                setattr(record, name, value)
     session.add(record)
     await session.flush()
     await append_event(

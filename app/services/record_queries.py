@@ -1,0 +1,69 @@
+"""Query pieces every workflow module's list, filters and statistics share."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actor import Actor
+from app.pagination import keyset_after
+from app.workflow import engine
+from app.workflow.definition import Workflow
+
+
+def overdue_clause(model: Any, now: datetime) -> ColumnElement[bool]:
+    """Flagged by the sweeper, or a running clock already past its deadline."""
+    return or_(
+        model.is_overdue.is_(True),
+        and_(model.clock_status == "running", model.due_at < now),
+    )
+
+
+def keyword_clause(columns: list[Any], text: str) -> ColumnElement[bool]:
+    """A case-insensitive substring match on any of ``columns``; % and _ match literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
+def common_filters(
+    model: Any,
+    now: datetime,
+    *,
+    equal: dict[Any, Any],
+    is_overdue: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    keyword: str | None = None,
+    keyword_columns: list[Any] | None = None,
+) -> list[Any]:
+    clauses: list[Any] = [column == value for column, value in equal.items() if value is not None]
+    if created_from is not None:
+        clauses.append(model.created_at >= created_from)
+    if created_to is not None:
+        clauses.append(model.created_at < created_to)
+    if is_overdue is not None:
+        late = overdue_clause(model, now)
+        clauses.append(late if is_overdue else ~late)
+    if keyword:
+        clauses.append(keyword_clause(keyword_columns or [model.title, model.number], keyword))
+    return clauses
+
+
+async def list_visible(
+    session: AsyncSession,
+    workflow: Workflow,
+    actor: Actor,
+    clauses: list[Any],
+    limit: int,
+    cursor: str | None,
+) -> list[Any]:
+    """A page (plus one row, to know if there is more) of records the actor may see."""
+    model: Any = workflow.model
+    query = select(model).where(engine.visible_clause(workflow, actor), *clauses)
+    after = keyset_after(model.created_at, model.id, cursor)
+    if after is not None:
+        query = query.where(after)
+    query = query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
+    return list((await session.scalars(query)).all())
