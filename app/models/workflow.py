@@ -23,6 +23,9 @@ class WorkflowRecord(VersionedTable):
     clock_status: str = Field(default="stopped", max_length=16)
     clock_unit: str | None = Field(default=None, max_length=16)
     clock_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The clock's whole length in clock_unit, extensions and paused days included, so a
+    # deadline can be recomputed from clock_started_at when the calendar changes.
+    clock_amount: int | None = None
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     paused_days: int = Field(default=0)
     deadline_basis: str | None = Field(default=None, max_length=16)

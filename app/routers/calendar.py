@@ -17,6 +17,7 @@ from app.errors import problem_responses
 from app.models.calendar import DayKind
 from app.services import calendar
 from app.services.calendar import MAX_AMOUNT, Basis, DaySource, Period, Unit
+from app.workflow.recompute import recompute_estimated_deadlines
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 
@@ -184,7 +185,8 @@ async def read_day(
     summary="Enter an official day",
     description="Admin only. Makes a day a holiday or a working day over what the holiday "
     "packages say, e.g. for a schedule published after the packages were released. "
-    "Entering any day of a year makes that year's deadlines `official`.",
+    "Entering any day of a year makes that year's deadlines `official`; open records' "
+    "estimated deadlines are then recomputed, each change audited as `deadline_recomputed`.",
     responses=problem_responses(401, 403, 422),
     operation_id="calendar_day_put",
 )
@@ -192,6 +194,7 @@ async def put_day(
     date: dt.date, entry: DayEntry, session: SessionDep, actor: AdminActor
 ) -> DayEntryPublic:
     row = await calendar.set_day(session, date, entry.kind, entry.name, actor.id)
+    await recompute_estimated_deadlines(session, actor)
     return DayEntryPublic(
         date=row.day,
         kind=DayKind(row.kind),
@@ -210,5 +213,6 @@ async def put_day(
     responses=problem_responses(401, 403, 404, 422),
     operation_id="calendar_day_delete",
 )
-async def delete_day(date: dt.date, session: SessionDep, _: AdminActor) -> None:
+async def delete_day(date: dt.date, session: SessionDep, actor: AdminActor) -> None:
     await calendar.delete_day(session, date)
+    await recompute_estimated_deadlines(session, actor)

@@ -255,7 +255,6 @@ async def set_day(
         {"kind": day_kind, "name": name, "updated_by_id": actor_id, "updated_at": utcnow()}
     )
     await session.flush()
-    await _calendar_changed(session, day)
     return row
 
 
@@ -280,12 +279,3 @@ async def delete_day(session: AsyncSession, day: date) -> None:
         raise NotFound(f"No day was entered for {day.isoformat()}")
     await session.delete(row)
     await session.flush()
-    await _calendar_changed(session, day)
-
-
-async def _calendar_changed(session: AsyncSession, day: date) -> None:
-    """The one place that reacts to an administrator changing the calendar.
-
-    Deadlines already computed over ``day`` (open records' estimated ones) are to
-    be recomputed from here, in the same transaction as the change.
-    """

@@ -51,6 +51,7 @@ async def clock_changes(ctx: ActionContext, effect: ClockEffect) -> dict[str, An
                 "clock_status": "running",
                 "clock_unit": str(period.unit),
                 "clock_started_at": since,
+                "clock_amount": period.amount,
                 "due_at": deadline.due_at,
                 "deadline_basis": str(deadline.basis),
                 "paused_at": None,
@@ -75,6 +76,7 @@ async def clock_changes(ctx: ActionContext, effect: ClockEffect) -> dict[str, An
                 "paused_at": None,
                 "due_at": moved,
                 "paused_days": ctx.current("paused_days") + days,
+                "clock_amount": (ctx.current("clock_amount") or 0) + days,
                 "is_overdue": moved < now,
             }
         case ClockOp.extend:
@@ -86,6 +88,7 @@ async def clock_changes(ctx: ActionContext, effect: ClockEffect) -> dict[str, An
             deadline = ctx.calendar.add(due_at, period)
             return {
                 "due_at": deadline.due_at,
+                "clock_amount": (ctx.current("clock_amount") or 0) + period.amount,
                 "deadline_basis": str(deadline.basis),
                 "is_overdue": deadline.due_at < now,
             }

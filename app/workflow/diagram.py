@@ -58,7 +58,7 @@ def definition(workflow: Workflow) -> dict[str, Any]:
 
 def readme_block(workflows: list[Workflow]) -> str:
     parts = [BEGIN]
-    for workflow in workflows:
+    for workflow in sorted(workflows, key=lambda w: w.name):
         parts += [f"#### {workflow.name}", "", "```mermaid", mermaid(workflow), "```", ""]
     parts.append(END)
     return "\n".join(parts)

@@ -286,6 +286,7 @@ async def update_fields(
     *,
     if_match: str | None = None,
     comment: str | None = None,
+    event_name: str = "updated",
 ) -> R:
     """Edit fields (not the state) of a record, with the change recorded in its history."""
     check_if_match(if_match, record.version)
@@ -298,7 +299,7 @@ async def update_fields(
         kind=workflow.name,
         record_id=record.id,
         department_id=record.department_id,
-        action="updated",
+        action=event_name,
         actor=actor,
         from_status=record.status,
         to_status=record.status,

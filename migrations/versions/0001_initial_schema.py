@@ -164,6 +164,7 @@ def upgrade() -> None:
     sa.Column('clock_status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('clock_unit', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
     sa.Column('clock_started_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('clock_amount', sa.Integer(), nullable=True),
     sa.Column('paused_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('paused_days', sa.Integer(), nullable=False),
     sa.Column('deadline_basis', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
