@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     run_scheduler: bool = True
     scheduler_interval_seconds: float = Field(default=60.0, gt=0)
     log_json: bool = True
+    api_key_grace_seconds: int = Field(default=24 * 3600, ge=0)
+    api_client_rate_limit_per_minute: int = Field(default=600, ge=1)
+    webhook_max_age_seconds: int = Field(default=24 * 3600, ge=60)
+    webhook_failure_threshold: int = Field(default=10, ge=1)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
+    webhook_poll_seconds: float = Field(default=2.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
@@ -14,11 +14,20 @@ from app.db import session_scope
 from app.errors import Forbidden, Unauthorized
 from app.models.identity import User
 from app.security import decode_access_token
+from app.services import api_clients
+from app.services.rate_limit import count_request
 
 oauth2_scheme = OAuth2PasswordBearer(
     tokenUrl="/api/v1/auth/token",
     auto_error=False,
     description="A bearer token from `POST /api/v1/auth/token`.",
+)
+
+
+api_key_scheme = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="An API client's key (other agencies' systems), from `POST /api/v1/api-clients`.",
 )
 
 
@@ -40,14 +49,32 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+async def actor_for_api_key(request: Request, session: AsyncSession, api_key: str) -> Actor:
+    """Authenticate an API client, count the request against its limit, check its scope."""
+    settings: Settings = request.app.state.settings
+    client = await api_clients.authenticate_key(session, api_key)
+    # Counted in a transaction of its own: the request's may roll back, and the counter row
+    # must not stay locked for a whole request.
+    async with request.app.state.sessionmaker() as counter_session:
+        await count_request(
+            counter_session, f"client:{client.id}", settings.api_client_rate_limit_per_minute
+        )
+        await counter_session.commit()
+    ip = request.client.host if request.client else None
+    return api_clients.client_actor(client, request.method, request.url.path, ip)
+
+
 async def get_current_actor(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Actor:
+    if api_key and not token:
+        return await actor_for_api_key(request, session, api_key)
     if not token:
-        raise Unauthorized("Not authenticated: send a bearer token")
+        raise Unauthorized("Not authenticated: send a bearer token or an X-API-Key")
     claims = decode_access_token(settings, token)
     if claims is None:
         raise Unauthorized("The token is invalid or has expired", code="invalid_token")

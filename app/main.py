@@ -15,6 +15,7 @@ from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
 from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware
 from app.routers import (
+    api_clients,
     approvals,
     auth,
     calendar,
@@ -25,6 +26,7 @@ from app.routers import (
     ticket_catalogue,
     tickets,
     users,
+    webhooks,
     workflows,
 )
 from app.seeds import seed_reference_data
@@ -51,6 +53,7 @@ TAGS = [
     {"name": "approvals", "description": "Approval applications (行政审批 / 行政许可)."},
     {"name": "approval services", "description": "The service catalogue (事项清单)."},
     {"name": "cases", "description": "Enforcement cases (行政处罚案件)."},
+    {"name": "integrations", "description": "API clients of other agencies, webhooks."},
     {"name": "statistics", "description": "Figures for reports, computed in the database."},
     {"name": "calendar", "description": "The statutory working-day calendar and deadlines."},
     {"name": "operations", "description": "Health, readiness and metrics."},
@@ -93,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tickets,
         ticket_catalogue,
         stats,
+        api_clients,
+        webhooks,
         health,
     ):
         app.include_router(module.router)

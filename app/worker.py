@@ -1,4 +1,4 @@
-"""Background work: the deadline sweeper (and, later, webhook delivery).
+"""Background work: the deadline sweeper and webhook delivery.
 
 Runs inside each app process when ``GOVFLOW_RUN_SCHEDULER`` is true, or alone as
 ``python -m app.worker``. Several copies may run at once on PostgreSQL.
@@ -6,32 +6,51 @@ Runs inside each app process when ``GOVFLOW_RUN_SCHEDULER`` is true, or alone as
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
 
 from app.config import Settings, get_settings
 from app.db import SessionMaker, create_engine, create_sessionmaker
 from app.log_config import configure_logging
+from app.services.webhook_delivery import deliver_due
 from app.workflow.sweeper import sweep_overdue
 
 log = structlog.get_logger(__name__)
 
 
-async def run_forever(sessionmaker: SessionMaker, interval_seconds: float) -> None:
+async def _repeat(name: str, job: Callable[[], Awaitable[int]], interval: float) -> None:
     while True:
         try:
-            swept = await sweep_overdue(sessionmaker)
-            if swept:
-                log.info("overdue_swept", records=swept)
+            done = await job()
+            if done:
+                log.info(name, count=done)
         except Exception:
             # A database outage must not kill the loop: the next pass retries.
-            log.exception("sweep_failed")
-        await asyncio.sleep(interval_seconds)
+            log.exception(f"{name}_failed")
+        await asyncio.sleep(interval)
+
+
+async def run_forever(sessionmaker: SessionMaker, settings: Settings) -> None:
+    await asyncio.gather(
+        _repeat(
+            "overdue_swept",
+            lambda: sweep_overdue(sessionmaker),
+            settings.scheduler_interval_seconds,
+        ),
+        _repeat(
+            "webhooks_delivered",
+            lambda: deliver_due(sessionmaker, settings),
+            settings.webhook_poll_seconds,
+        ),
+    )
 
 
 @contextlib.asynccontextmanager
-async def background_worker(sessionmaker: SessionMaker, settings: Settings):  # type: ignore[no-untyped-def]
-    task = asyncio.create_task(run_forever(sessionmaker, settings.scheduler_interval_seconds))
+async def background_worker(
+    sessionmaker: SessionMaker, settings: Settings
+) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(run_forever(sessionmaker, settings))
     try:
         yield task
     finally:
@@ -47,7 +66,7 @@ async def main() -> None:
 
     engine = create_engine(settings)
     try:
-        await run_forever(create_sessionmaker(engine), settings.scheduler_interval_seconds)
+        await run_forever(create_sessionmaker(engine), settings)
     finally:
         await engine.dispose()
 

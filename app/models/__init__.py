@@ -7,10 +7,18 @@ from app.models.audit import Event, OutboxMessage
 from app.models.calendar import CalendarDay
 from app.models.idempotency import IdempotencyRecord
 from app.models.identity import Department, LoginThrottle, User
+from app.models.integration import (
+    ApiClient,
+    RateLimitWindow,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from app.models.ticket import RoutingRule, Ticket, TicketCategory
 from app.models.workflow import NumberSequence
 
 __all__ = [
+    "ApiClient",
     "CalendarDay",
     "Department",
     "Event",
@@ -18,9 +26,13 @@ __all__ = [
     "LoginThrottle",
     "NumberSequence",
     "OutboxMessage",
+    "RateLimitWindow",
     "RoutingRule",
     "SQLModel",
     "Ticket",
     "TicketCategory",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

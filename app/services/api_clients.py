@@ -1,0 +1,184 @@
+"""API clients (service accounts) of other agencies' systems, and their keys."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.actor import Actor
+from app.config import Settings
+from app.errors import Forbidden, NotFound, Unauthorized, UnprocessableEntity
+from app.models.base import utcnow
+from app.models.identity import Department
+from app.models.integration import ApiClient
+from app.pagination import keyset_after
+from app.schemas.integration import ApiClientCreate, ApiClientUpdate
+from app.services.versioning import check_if_match, save_versioned
+
+KEY_PREFIX = "gf_"
+# The roles a scope lends a client; a request also needs the scope of what it touches.
+SCOPE_ROLES: dict[str, frozenset[str]] = {
+    "tickets:read": frozenset({"operator"}),
+    "tickets:write": frozenset({"operator"}),
+    "approvals:read": frozenset({"clerk"}),
+    "approvals:write": frozenset({"clerk"}),
+    "cases:read": frozenset({"inspector"}),
+    "cases:write": frozenset({"inspector"}),
+    "webhooks:manage": frozenset(),
+}
+# Which scope each API area needs; anything not listed is closed to API clients.
+AREA_SCOPES = {
+    "/api/v1/tickets": "tickets",
+    "/api/v1/ticket-categories": "tickets",
+    "/api/v1/approvals": "approvals",
+    "/api/v1/approval-services": "approvals",
+    "/api/v1/cases": "cases",
+    "/api/v1/webhooks": "webhooks",
+    "/open311/": "tickets",
+}
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key() -> tuple[str, str, str]:
+    """A fresh key: (the key shown once, its lookup prefix, its hash)."""
+    prefix = secrets.token_hex(6)
+    key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    return key, prefix, _hash(key)
+
+
+def _prefix_of(key: str) -> str | None:
+    if not key.startswith(KEY_PREFIX):
+        return None
+    prefix, _, rest = key[len(KEY_PREFIX) :].partition("_")
+    return prefix if prefix and rest else None
+
+
+async def _check_department(session: AsyncSession, department_id: uuid.UUID | None) -> None:
+    if department_id is not None and await session.get(Department, department_id) is None:
+        raise UnprocessableEntity("department_id names no department", code="unknown_department")
+
+
+async def create_client(session: AsyncSession, data: ApiClientCreate) -> tuple[ApiClient, str]:
+    await _check_department(session, data.department_id)
+    key, prefix, key_hash = new_key()
+    client = ApiClient(
+        name=data.name,
+        department_id=data.department_id,
+        scopes=sorted(set(data.scopes)),
+        is_active=data.is_active,
+        key_prefix=prefix,
+        key_hash=key_hash,
+    )
+    session.add(client)
+    await session.flush()
+    return client, key
+
+
+async def get_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClient:
+    client = await session.get(ApiClient, client_id)
+    if client is None:
+        raise NotFound("No such API client")
+    return client
+
+
+async def list_clients(session: AsyncSession, limit: int, cursor: str | None) -> list[ApiClient]:
+    query = select(ApiClient).order_by(col(ApiClient.created_at).desc(), col(ApiClient.id).desc())
+    after = keyset_after(ApiClient.created_at, ApiClient.id, cursor)
+    if after is not None:
+        query = query.where(after)
+    return list((await session.scalars(query.limit(limit + 1))).all())
+
+
+async def update_client(
+    session: AsyncSession, client: ApiClient, data: ApiClientUpdate, if_match: str | None
+) -> ApiClient:
+    check_if_match(if_match, client.version)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("scopes") is not None:
+        changes["scopes"] = sorted(set(changes["scopes"]))
+    await _check_department(session, changes.get("department_id"))
+    await save_versioned(session, client, client.version, changes)
+    return client
+
+
+async def rotate_key(
+    session: AsyncSession, client: ApiClient, settings: Settings
+) -> tuple[ApiClient, str]:
+    """A new key; the old one keeps working for the grace period, then stops."""
+    key, prefix, key_hash = new_key()
+    await save_versioned(
+        session,
+        client,
+        client.version,
+        {
+            "key_prefix": prefix,
+            "key_hash": key_hash,
+            "previous_key_prefix": client.key_prefix,
+            "previous_key_hash": client.key_hash,
+            "previous_key_expires_at": utcnow() + timedelta(seconds=settings.api_key_grace_seconds),
+        },
+    )
+    return client, key
+
+
+async def authenticate_key(session: AsyncSession, key: str) -> ApiClient:
+    prefix = _prefix_of(key)
+    invalid = Unauthorized("The API key is not valid", code="invalid_api_key")
+    if prefix is None:
+        raise invalid
+    query = select(ApiClient).where(
+        or_(col(ApiClient.key_prefix) == prefix, col(ApiClient.previous_key_prefix) == prefix)
+    )
+    client = (await session.scalars(query)).first()
+    if client is None:
+        raise invalid
+    digest = _hash(key)
+    current = client.key_prefix == prefix and hmac.compare_digest(digest, client.key_hash)
+    previous = (
+        client.previous_key_prefix == prefix
+        and client.previous_key_hash is not None
+        and hmac.compare_digest(digest, client.previous_key_hash)
+        and client.previous_key_expires_at is not None
+        and client.previous_key_expires_at > utcnow()
+    )
+    if not (current or previous):
+        raise invalid
+    if not client.is_active:
+        raise Unauthorized("This API client is not active", code="inactive_account")
+    return client
+
+
+def required_scope(method: str, path: str) -> str | None:
+    """The scope a request needs, or None when API clients may not call it at all."""
+    for prefix, area in AREA_SCOPES.items():
+        if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+            if area == "webhooks":
+                return "webhooks:manage"
+            return f"{area}:{'read' if method in READ_METHODS else 'write'}"
+    return None
+
+
+def client_actor(client: ApiClient, method: str, path: str, ip: str | None) -> Actor:
+    needed = required_scope(method, path)
+    scopes = set(client.scopes)
+    # A write scope lets a client read what it writes.
+    if needed and needed.endswith(":read"):
+        scopes |= {s.replace(":write", ":read") for s in scopes}
+    if needed is None or needed not in scopes:
+        raise Forbidden(
+            f"This API client lacks the scope {needed}"
+            if needed
+            else "API clients may not call this endpoint",
+            code="insufficient_scope",
+        )
+    roles = frozenset().union(*(SCOPE_ROLES.get(scope, frozenset()) for scope in client.scopes))
+    return Actor(client.id, "api_client", client.name, roles, client.department_id, ip)

@@ -1,0 +1,150 @@
+"""Webhook subscriptions: who hears about which events, managed by admins or API clients."""
+
+import base64
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.actor import Actor
+from app.config import Settings
+from app.errors import NotFound
+from app.models.base import utcnow
+from app.models.integration import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from app.pagination import keyset_after
+from app.schemas.integration import WebhookCreate, WebhookUpdate
+from app.services.url_guard import check_webhook_url
+from app.services.versioning import check_if_match, save_versioned
+
+
+def new_secret() -> str:
+    """A signing secret in the Standard Webhooks ``whsec_`` form."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def _owner(actor: Actor) -> uuid.UUID | None:
+    return actor.id if actor.kind == "api_client" else None
+
+
+async def create(
+    session: AsyncSession, data: WebhookCreate, actor: Actor, settings: Settings
+) -> WebhookSubscription:
+    await check_webhook_url(str(data.url), settings.env == "production")
+    webhook = WebhookSubscription(
+        url=str(data.url),
+        event_types=sorted(set(data.event_types)),
+        secret=new_secret(),
+        is_active=data.is_active,
+        department_id=data.department_id,
+        owner_client_id=_owner(actor),
+    )
+    session.add(webhook)
+    await session.flush()
+    return webhook
+
+
+async def get(session: AsyncSession, webhook_id: uuid.UUID, actor: Actor) -> WebhookSubscription:
+    """A subscription the actor manages: admins all, API clients their own."""
+    webhook = await session.get(WebhookSubscription, webhook_id)
+    if webhook is None or (actor.kind == "api_client" and webhook.owner_client_id != actor.id):
+        raise NotFound("No such webhook")
+    return webhook
+
+
+async def list_webhooks(
+    session: AsyncSession, actor: Actor, limit: int, cursor: str | None
+) -> list[WebhookSubscription]:
+    query = select(WebhookSubscription).order_by(
+        col(WebhookSubscription.created_at).desc(), col(WebhookSubscription.id).desc()
+    )
+    if actor.kind == "api_client":
+        query = query.where(col(WebhookSubscription.owner_client_id) == actor.id)
+    after = keyset_after(WebhookSubscription.created_at, WebhookSubscription.id, cursor)
+    if after is not None:
+        query = query.where(after)
+    return list((await session.scalars(query.limit(limit + 1))).all())
+
+
+async def update(
+    session: AsyncSession,
+    webhook: WebhookSubscription,
+    data: WebhookUpdate,
+    if_match: str | None,
+    settings: Settings,
+) -> WebhookSubscription:
+    check_if_match(if_match, webhook.version)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    if data.url is not None:
+        await check_webhook_url(str(data.url), settings.env == "production")
+        changes["url"] = str(data.url)
+    if data.event_types is not None:
+        changes["event_types"] = sorted(set(data.event_types))
+    if data.is_active:
+        # Re-enabling a subscription disabled after failures starts its count afresh.
+        changes |= {"consecutive_failures": 0, "disabled_reason": None}
+    await save_versioned(session, webhook, webhook.version, changes)
+    return webhook
+
+
+async def delete(session: AsyncSession, webhook: WebhookSubscription) -> None:
+    deliveries = select(col(WebhookDelivery.id)).where(
+        col(WebhookDelivery.webhook_id) == webhook.id
+    )
+    for attempt in (
+        await session.scalars(
+            select(WebhookAttempt).where(col(WebhookAttempt.delivery_id).in_(deliveries))
+        )
+    ).all():
+        await session.delete(attempt)
+    for delivery in (
+        await session.scalars(
+            select(WebhookDelivery).where(col(WebhookDelivery.webhook_id) == webhook.id)
+        )
+    ).all():
+        await session.delete(delivery)
+    await session.flush()
+    await session.delete(webhook)
+    await session.flush()
+
+
+async def list_deliveries(
+    session: AsyncSession, webhook: WebhookSubscription, limit: int
+) -> list[tuple[WebhookDelivery, list[WebhookAttempt]]]:
+    deliveries = (
+        await session.scalars(
+            select(WebhookDelivery)
+            .where(col(WebhookDelivery.webhook_id) == webhook.id)
+            .order_by(col(WebhookDelivery.created_at).desc(), col(WebhookDelivery.id).desc())
+            .limit(limit)
+        )
+    ).all()
+    attempts = (
+        await session.scalars(
+            select(WebhookAttempt)
+            .where(col(WebhookAttempt.delivery_id).in_([d.id for d in deliveries]))
+            .order_by(col(WebhookAttempt.attempted_at))
+        )
+    ).all()
+    return [(d, [a for a in attempts if a.delivery_id == d.id]) for d in deliveries]
+
+
+async def redeliver(
+    session: AsyncSession, webhook: WebhookSubscription, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    original = await session.get(WebhookDelivery, delivery_id)
+    if original is None or original.webhook_id != webhook.id:
+        raise NotFound("No such delivery")
+    replay = WebhookDelivery(
+        webhook_id=webhook.id,
+        outbox_id=original.outbox_id,
+        event_id=original.event_id,
+        event_type=original.event_type,
+        record_id=original.record_id,
+        next_attempt_at=utcnow(),
+    )
+    session.add(replay)
+    await session.flush()
+    return replay
