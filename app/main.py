@@ -22,6 +22,7 @@ from app.routers import (
     cases,
     departments,
     health,
+    open311,
     stats,
     ticket_catalogue,
     tickets,
@@ -53,6 +54,7 @@ TAGS = [
     {"name": "approvals", "description": "Approval applications (行政审批 / 行政许可)."},
     {"name": "approval services", "description": "The service catalogue (事项清单)."},
     {"name": "cases", "description": "Enforcement cases (行政处罚案件)."},
+    {"name": "open311", "description": "Open311 GeoReport v2 (JSON and XML) over tickets."},
     {"name": "integrations", "description": "API clients of other agencies, webhooks."},
     {"name": "statistics", "description": "Figures for reports, computed in the database."},
     {"name": "calendar", "description": "The statutory working-day calendar and deadlines."},
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stats,
         api_clients,
         webhooks,
+        open311,
         health,
     ):
         app.include_router(module.router)
