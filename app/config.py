@@ -38,6 +38,26 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
     webhook_poll_seconds: float = Field(default=2.0, gt=0)
+    storage_path: str = "./storage"
+    attachment_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    attachment_types: list[str] = [
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/heic",
+        "video/mp4",
+        "video/quicktime",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/x-wav",
+        "audio/amr",
+        "application/pdf",
+        "text/plain",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/zip",
+    ]
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":

@@ -30,9 +30,12 @@ from app.routers import (
     webhooks,
     workflows,
 )
+from app.routers.attachment_routes import attachment_router
 from app.seeds import seed_reference_data
 from app.services.identity import bootstrap_admin
+from app.services.storage import LocalStorage
 from app.worker import background_worker
+from app.workflow.registry import record_kinds
 
 DESCRIPTION = """
 govflow serves a city's approval hall, complaint hotline and enforcement teams:
@@ -107,9 +110,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tickets.action_router)
     for module_router in (*approvals.routers, *cases.routers):
         app.include_router(module_router)
+    for kind in record_kinds():
+        if kind.attachments is not None:
+            app.include_router(attachment_router(kind, kind.attachments))
+    app.state.storage = LocalStorage(settings.storage_path)
 
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        upload_max_bytes=settings.attachment_max_bytes,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

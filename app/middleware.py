@@ -34,21 +34,28 @@ class _BodyTooLarge(Exception):
 
 
 class BodyLimitMiddleware:
-    """413 for request bodies over the configured size, declared or streamed."""
+    """413 for request bodies over the configured size, declared or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    File uploads (``POST …/attachments``) get their own, larger limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length")
+        is_upload = scope["method"] == "POST" and scope["path"].endswith("/attachments")
+        # Multipart framing adds a little to the file's own size.
+        limit = self.upload_max_bytes + 64 * 1024 if is_upload else self.max_bytes
         too_large = problem_response(
-            413, "payload_too_large", f"The request body is over {self.max_bytes} bytes"
+            413, "payload_too_large", f"The request body is over {limit} bytes"
         )
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared and declared.isdigit() and int(declared) > limit:
             await too_large(scope, receive, send)
             return
         received = 0
@@ -58,7 +65,7 @@ class BodyLimitMiddleware:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > limit:
                 raise _BodyTooLarge
             return message
 

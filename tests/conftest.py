@@ -75,6 +75,7 @@ def settings() -> Settings:
         admin_password="bootstrap-admin-password",
         run_scheduler=False,
         log_json=True,
+        storage_path=tempfile.mkdtemp(prefix="govflow-files-"),
         _env_file=None,  # type: ignore[call-arg]
     )
 

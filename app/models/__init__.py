@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from app.models import approval, case  # noqa: F401  (their tables)
+from app.models.attachment import Attachment
 from app.models.audit import Event, OutboxMessage
 from app.models.calendar import CalendarDay
 from app.models.idempotency import IdempotencyRecord
@@ -19,6 +20,7 @@ from app.models.workflow import NumberSequence
 
 __all__ = [
     "ApiClient",
+    "Attachment",
     "CalendarDay",
     "Department",
     "Event",

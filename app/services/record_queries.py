@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
@@ -51,6 +51,16 @@ def common_filters(
     return clauses
 
 
+def visible_query(workflow: Workflow, actor: Actor, clauses: list[Any]) -> Select[Any]:
+    """Records the actor may see that match ``clauses``, newest first."""
+    model: Any = workflow.model
+    return (
+        select(model)
+        .where(engine.visible_clause(workflow, actor), *clauses)
+        .order_by(model.created_at.desc(), model.id.desc())
+    )
+
+
 async def list_visible(
     session: AsyncSession,
     workflow: Workflow,
@@ -61,9 +71,8 @@ async def list_visible(
 ) -> list[Any]:
     """A page (plus one row, to know if there is more) of records the actor may see."""
     model: Any = workflow.model
-    query = select(model).where(engine.visible_clause(workflow, actor), *clauses)
+    query = visible_query(workflow, actor, clauses)
     after = keyset_after(model.created_at, model.id, cursor)
     if after is not None:
         query = query.where(after)
-    query = query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
-    return list((await session.scalars(query)).all())
+    return list((await session.scalars(query.limit(limit + 1))).all())

@@ -20,7 +20,7 @@ from app.services.numbering import next_number
 from app.services.record_queries import common_filters, list_visible
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
-from app.workflow.registry import RecordKind, register
+from app.workflow.registry import AttachmentPolicy, RecordKind, register
 from app.workflows.ticket import TICKET_WORKFLOW
 
 CITIZEN_CHANNELS = ("app", "web")
@@ -187,4 +187,20 @@ async def list_tickets(
     return await list_visible(session, TICKET_WORKFLOW, actor, clauses, limit, cursor)
 
 
-TICKETS = register(RecordKind(TICKET_WORKFLOW, TicketPublic, render, mask_event_payload))
+def _photos_while_open(ticket: Ticket) -> str | None:
+    if ticket.status in TICKET_WORKFLOW.terminal:
+        return f"The ticket is {ticket.status}: its photos can no longer change"
+    return None
+
+
+TICKETS = register(
+    RecordKind(
+        TICKET_WORKFLOW,
+        TicketPublic,
+        render,
+        mask_event_payload,
+        attachments=AttachmentPolicy(
+            kinds=frozenset({"photo"}), uploadable=_photos_while_open, deletable=_photos_while_open
+        ),
+    )
+)

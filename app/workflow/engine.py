@@ -287,6 +287,7 @@ async def update_fields(
     if_match: str | None = None,
     comment: str | None = None,
     event_name: str = "updated",
+    payload: dict[str, Any] | None = None,
 ) -> R:
     """Edit fields (not the state) of a record, with the change recorded in its history."""
     check_if_match(if_match, record.version)
@@ -305,6 +306,7 @@ async def update_fields(
         to_status=record.status,
         record_summary=record_summary(workflow, record),
         comment=comment,
+        payload=payload,
         changes=changes,
         occurred_at=now,
     )

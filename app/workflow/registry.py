@@ -19,6 +19,23 @@ def _unmasked(payload: dict[str, Any], record: WorkflowRecord, actor: Actor) -> 
     return payload
 
 
+RecordRule = Callable[[Any], str | None]
+
+
+def _always(record: Any) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class AttachmentPolicy:
+    """What files a module takes, and when they may be added or removed (a reason if not)."""
+
+    kinds: frozenset[str] | None = None  # None: any kind check_kind accepts
+    check_kind: Callable[[Any, str], str | None] | None = None
+    uploadable: RecordRule = field(default=_always)
+    deletable: RecordRule = field(default=_always)
+
+
 @dataclass(frozen=True)
 class RecordKind:
     workflow: Workflow
@@ -26,6 +43,7 @@ class RecordKind:
     render: Renderer
     # Hides personal data in event payloads from those who may not see it.
     mask_event_payload: PayloadMask = field(default=_unmasked)
+    attachments: AttachmentPolicy | None = None
 
 
 _KINDS: dict[str, RecordKind] = {}

@@ -1,0 +1,199 @@
+"""Attachments: streamed to storage, typed by their bytes, hashed into the audit chain."""
+
+import hashlib
+import unicodedata
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import filetype
+from fastapi import UploadFile
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.actor import Actor
+from app.config import Settings
+from app.errors import GovflowError, NotFound, PayloadTooLarge, UnprocessableEntity
+from app.models.attachment import Attachment
+from app.models.workflow import WorkflowRecord
+from app.services.storage import CHUNK, Storage
+from app.workflow import engine
+from app.workflow.definition import Workflow
+from app.workflow.registry import AttachmentPolicy
+
+# filetype needs this many leading bytes to recognise a format.
+SNIFF_BYTES = 262
+
+
+class UnsupportedMediaType(GovflowError):
+    status_code, code, title = 415, "unsupported_media_type", "Unsupported Media Type"
+
+
+def sanitise_file_name(name: str | None) -> str:
+    """A display name safe in headers and file systems: no paths, controls or quotes."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = unicodedata.normalize("NFC", base)
+    cleaned = "".join(
+        ch for ch in base if unicodedata.category(ch)[0] != "C" and ch not in '"<>|:*?'
+    ).strip(" .")
+    return cleaned[:200] or "file"
+
+
+def sniff(head: bytes) -> str:
+    kind = filetype.guess(head)
+    if kind is not None:
+        return str(kind.mime)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        # A multi-byte character may be cut at the end of the sniffed bytes.
+        try:
+            head[:-3].decode("utf-8")
+        except UnicodeDecodeError:
+            return "application/octet-stream"
+    return "application/octet-stream" if b"\x00" in head else "text/plain"
+
+
+def check_kind(policy: AttachmentPolicy, record: WorkflowRecord, kind: str) -> None:
+    if policy.kinds is not None and kind not in policy.kinds:
+        raise UnprocessableEntity(
+            f"kind must be one of {', '.join(sorted(policy.kinds))}", code="invalid_attachment_kind"
+        )
+    if policy.check_kind is not None and (reason := policy.check_kind(record, kind)):
+        raise UnprocessableEntity(reason, code="invalid_attachment_kind")
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(CHUNK):
+        yield chunk
+
+
+async def upload(
+    session: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    workflow: Workflow,
+    policy: AttachmentPolicy,
+    record: WorkflowRecord,
+    actor: Actor,
+    kind: str,
+    file: UploadFile,
+) -> Attachment:
+    check_kind(policy, record, kind)
+    if reason := policy.uploadable(record):
+        raise UnprocessableEntity(reason, code="attachment_not_allowed")
+    head = await file.read(SNIFF_BYTES)
+    content_type = sniff(head)
+    if content_type not in settings.attachment_types:
+        raise UnsupportedMediaType(f"Files of type {content_type} are not accepted")
+    digest, size = hashlib.sha256(), 0
+
+    async def counted() -> AsyncIterator[bytes]:
+        nonlocal size
+        chunks = _chunks(file)
+        for chunk in (head,):
+            size += len(chunk)
+            digest.update(chunk)
+            yield chunk
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > settings.attachment_max_bytes:
+                raise PayloadTooLarge(
+                    f"Attachments are at most {settings.attachment_max_bytes} bytes"
+                )
+            digest.update(chunk)
+            yield chunk
+
+    attachment_id = uuid.uuid4()
+    key = f"{workflow.name}/{record.id}/{attachment_id}"
+    await storage.write(key, counted())
+    try:
+        attachment = Attachment(
+            id=attachment_id,
+            record_kind=workflow.name,
+            record_id=record.id,
+            kind=kind,
+            file_name=sanitise_file_name(file.filename),
+            content_type=content_type,
+            size=size,
+            sha256=digest.hexdigest(),
+            storage_key=key,
+            uploaded_by_id=actor.id if actor.kind != "system" else None,
+            uploaded_by_name=actor.name,
+        )
+        session.add(attachment)
+        await session.flush()
+        await engine.update_fields(
+            session,
+            workflow,
+            record,
+            actor,
+            {},
+            event_name="attachment_added",
+            payload=describe(attachment),
+        )
+    except BaseException:
+        await storage.delete(key)
+        raise
+    return attachment
+
+
+def describe(attachment: Attachment) -> dict[str, Any]:
+    """What the audit event records of a file: its hash puts the bytes under the chain."""
+    return {
+        "attachment_id": attachment.id,
+        "kind": attachment.kind,
+        "file_name": attachment.file_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+    }
+
+
+async def list_for(
+    session: AsyncSession, workflow: Workflow, record: WorkflowRecord
+) -> list[Attachment]:
+    query = (
+        select(Attachment)
+        .where(col(Attachment.record_kind) == workflow.name, col(Attachment.record_id) == record.id)
+        .order_by(col(Attachment.created_at), col(Attachment.id))
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def get(
+    session: AsyncSession, workflow: Workflow, record: WorkflowRecord, attachment_id: uuid.UUID
+) -> Attachment:
+    attachment = await session.get(Attachment, attachment_id)
+    if (
+        attachment is None
+        or attachment.record_kind != workflow.name
+        or attachment.record_id != record.id
+    ):
+        raise NotFound("No such attachment")
+    return attachment
+
+
+async def delete(
+    session: AsyncSession,
+    workflow: Workflow,
+    policy: AttachmentPolicy,
+    record: WorkflowRecord,
+    actor: Actor,
+    attachment: Attachment,
+) -> str:
+    """Remove the row (audited); returns the storage key to delete once this commits."""
+    if reason := policy.deletable(record):
+        raise UnprocessableEntity(reason, code="attachment_immutable")
+    await session.delete(attachment)
+    await engine.update_fields(
+        session,
+        workflow,
+        record,
+        actor,
+        {},
+        event_name="attachment_deleted",
+        payload=describe(attachment),
+    )
+    return attachment.storage_key
