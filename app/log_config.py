@@ -29,6 +29,7 @@ def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        # sys.stdout looked up per logger, so a redirected stdout (tests, reloads) is used.
+        logger_factory=lambda *_: structlog.PrintLogger(sys.stdout),
         cache_logger_on_first_use=False,
     )
