@@ -1,5 +1,257 @@
-"""Open311 GeoReport v2 over the ticket module."""
+"""Open311 GeoReport v2 over the ticket module: JSON or XML by the path's suffix.
 
-from fastapi import APIRouter
+Failures answer in the standard's format, ``[{"code", "description"}]`` (``<errors>`` in
+XML), not as problem documents: the routes' own class catches them, FastAPI's validation
+errors included, which the standard reports as 400.
+"""
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
+from http import HTTPStatus
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.actor import Actor
+from app.deps import SessionDep, SettingsDep, actor_for_api_key, api_key_scheme
+from app.errors import GovflowError, Unauthorized
+from app.models.base import utcnow
+from app.services import open311
+from app.services.open311 import (
+    MEDIA_TYPES,
+    Discovery,
+    Open311Error,
+    RequestCreated,
+    RequestForm,
+    Service,
+    ServiceDefinition,
+    ServiceRequest,
+)
+
+Format = Literal["json", "xml"]
+FormatPath = Annotated[Format, Path(description="`json` or `xml`.")]
+HeaderKey = Annotated[str | None, Depends(api_key_scheme)]
+JurisdictionQuery = Annotated[
+    str | None, Query(max_length=100, description="Accepted; this server is one jurisdiction.")
+]
+
+
+def _answer(
+    fmt: Format, root: str, payload: BaseModel | Sequence[BaseModel], status_code: int = 200
+) -> Response:
+    if isinstance(payload, Sequence):
+        data: Any = [item.model_dump(mode="json") for item in payload]
+    else:
+        data = payload.model_dump(mode="json")
+    if fmt == "xml":
+        return Response(open311.to_xml(root, data), status_code, media_type=MEDIA_TYPES["xml"])
+    return JSONResponse(data, status_code)
+
+
+def _error(request: Request, status: int, description: str, **headers: str) -> Response:
+    fmt: Format = "xml" if request.url.path.endswith(".xml") else "json"
+    response = _answer(fmt, "errors", [Open311Error(code=status, description=description)], status)
+    response.headers.update(headers)
+    return response
+
+
+def _validation_description(exc: RequestValidationError) -> str:
+    return "; ".join(
+        f"{error['loc'][-1] if error.get('loc') else 'request'}: {error.get('msg', 'not valid')}"
+        for error in exc.errors()
+    )
+
+
+class Open311Route(APIRoute):
+    """A route whose failures answer in the standard's error format."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return _error(request, 400, _validation_description(exc))
+            except GovflowError as exc:
+                # Bearer is not how GeoReport clients authenticate: only Retry-After carries over.
+                retry = {k: v for k, v in exc.headers.items() if k == "Retry-After"}
+                return _error(request, exc.status_code, exc.detail, **retry)
+            except StarletteHTTPException as exc:
+                detail = exc.detail if isinstance(exc.detail, str) else ""
+                return _error(
+                    request, exc.status_code, detail or HTTPStatus(exc.status_code).phrase
+                )
+
+        return answer
+
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
+
+
+def _responses(model: Any, *errors: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: the JSON shape, the XML alternative, and the standard's error documents."""
+    answers: dict[int | str, dict[str, Any]] = {
+        200: {"model": model, "content": {MEDIA_TYPES["xml"]: {}}}
+    }
+    for status in errors:
+        answers[status] = {
+            "model": list[Open311Error],
+            "description": HTTPStatus(status).phrase,
+            "content": {MEDIA_TYPES["xml"]: {}},
+        }
+    return answers
+
+
+async def _client(request: Request, session: SessionDep, key: str | None) -> Actor:
+    if not key:
+        raise Unauthorized("api_key is required: an API client's key", code="invalid_api_key")
+    return await actor_for_api_key(request, session, key)
+
+
+async def reading_client(
+    request: Request,
+    session: SessionDep,
+    header_key: HeaderKey,
+    api_key: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="An API client's key with `tickets:read` (or send it as `X-API-Key`).",
+        ),
+    ] = None,
+) -> Actor:
+    return await _client(request, session, api_key or header_key)
+
+
+ReadingClient = Annotated[Actor, Depends(reading_client)]
+
+
+@router.get(
+    "/discovery.{format}",
+    response_model=Discovery,
+    summary="Service discovery",
+    description="Where this GeoReport v2 endpoint is, what it speaks and how to get a key.",
+    responses=_responses(Discovery, 400),
+    operation_id="open311_discovery",
+)
+async def read_discovery(format: FormatPath, request: Request, settings: SettingsDep) -> Response:
+    endpoint_url = str(request.base_url).rstrip("/") + router.prefix
+    return _answer(
+        format, "discovery", open311.discovery(endpoint_url, settings.env == "production")
+    )
+
+
+@router.get(
+    "/services.{format}",
+    response_model=list[Service],
+    summary="List services",
+    description="The active ticket categories, grouped under their parent category. "
+    "No key is needed.",
+    responses=_responses(list[Service], 400),
+    operation_id="open311_services_list",
+)
+async def list_services(format: FormatPath, session: SessionDep) -> Response:
+    return _answer(format, "services", await open311.list_services(session))
+
+
+@router.get(
+    "/services/{service_code}.{format}",
+    response_model=ServiceDefinition,
+    summary="Read a service definition",
+    description="Categories ask for no extra attributes, so `attributes` is empty. "
+    "An unknown or inactive `service_code` is 404.",
+    responses=_responses(ServiceDefinition, 400, 404),
+    operation_id="open311_service_definition",
+)
+async def read_service(
+    format: FormatPath,
+    session: SessionDep,
+    service_code: Annotated[str, Path(max_length=64)],
+) -> Response:
+    return _answer(
+        format, "service_definition", await open311.service_definition(session, service_code)
+    )
+
+
+@router.post(
+    "/requests.{format}",
+    response_model=list[RequestCreated],
+    summary="File a service request",
+    description="Form-encoded, as the standard defines. Needs `api_key` with `tickets:write`, "
+    "a `service_code` and a location (`lat` and `long`, or `address_string`). The request "
+    "becomes a `new` ticket (channel `agency`, type `complaint`), filed with the API client "
+    "as the actor exactly like `POST /api/v1/tickets`; its `service_request_id` is the "
+    "ticket number. `email`, `device_id` and `address_id` are accepted but not kept. "
+    "Answers 200: the standard names no status, and some GeoReport clients accept only 200.",
+    responses=_responses(list[RequestCreated], 400, 401, 403, 422, 429),
+    operation_id="open311_requests_create",
+)
+async def create_request(
+    format: FormatPath,
+    form: Annotated[RequestForm, Form()],
+    request: Request,
+    session: SessionDep,
+    header_key: HeaderKey,
+) -> Response:
+    actor = await _client(request, session, form.api_key or header_key)
+    # Errors are answered inside the request's transaction, which then commits: the
+    # savepoint makes sure a refused request leaves nothing behind.
+    async with session.begin_nested():
+        created = await open311.file_request(session, form, actor)
+    return _answer(format, "service_requests", [created])
+
+
+@router.get(
+    "/requests.{format}",
+    response_model=list[ServiceRequest],
+    summary="Search service requests",
+    description="Newest first, at most 1,000. `service_request_id` (comma-separated ticket "
+    "numbers) overrides every other filter. Without dates, the last 90 days; a date range "
+    "spans at most 90 days; dates without an offset are the agency's local time. Needs an "
+    "API key with `tickets:read`. Reporters' names, phones and emails are never shown.",
+    responses=_responses(list[ServiceRequest], 400, 401, 403, 429),
+    operation_id="open311_requests_list",
+)
+async def list_requests(
+    format: FormatPath,
+    session: SessionDep,
+    actor: ReadingClient,
+    service_request_id: Annotated[str | None, Query(max_length=20_000)] = None,
+    service_code: Annotated[str | None, Query(max_length=2_000)] = None,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+    status: Annotated[
+        str | None, Query(max_length=20, description="`open`, `closed` or `open,closed`.")
+    ] = None,
+    jurisdiction_id: JurisdictionQuery = None,
+) -> Response:
+    search = open311.request_search(
+        service_request_id, service_code, start_date, end_date, status, utcnow()
+    )
+    return _answer(format, "service_requests", await open311.find_requests(session, actor, search))
+
+
+@router.get(
+    "/requests/{service_request_id}.{format}",
+    response_model=list[ServiceRequest],
+    summary="Read a service request",
+    description="One request, as a one-element list as the standard defines, by its "
+    "`service_request_id` (the ticket number). Needs an API key with `tickets:read`.",
+    responses=_responses(list[ServiceRequest], 400, 401, 403, 404, 429),
+    operation_id="open311_requests_get",
+)
+async def read_request(
+    format: FormatPath,
+    session: SessionDep,
+    actor: ReadingClient,
+    service_request_id: Annotated[str, Path(max_length=32)],
+    jurisdiction_id: JurisdictionQuery = None,
+) -> Response:
+    found = await open311.get_request(session, actor, service_request_id)
+    return _answer(format, "service_requests", [found])
