@@ -39,6 +39,8 @@ def _describe(action: Action) -> str:
         "",
         f"From {sources} to {target}. Roles: {', '.join(sorted(action.roles))}.",
     ]
+    for state, roles in sorted(action.roles_by_state.items()):
+        lines.append(f"From `{state}` only: {', '.join(sorted(roles))}.")
     for effect in action.clock:
         lines.append(
             f"Deadline clock: {effect.op}{' — ' + effect.describe if effect.describe else ''}."

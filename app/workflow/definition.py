@@ -113,10 +113,16 @@ class Action:
     effect: Effect | None = None
     clock: tuple[ClockEffect, ...] = ()
     event_name: str | None = None  # the audit/outbox name when it differs from the action
+    # When who may act depends on the state (e.g. a clerk decides on the spot, the leader
+    # after review): state -> roles, overriding ``roles`` there.
+    roles_by_state: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def audit_name(self) -> str:
         return self.event_name or self.name
+
+    def roles_from(self, state: str) -> frozenset[str]:
+        return self.roles_by_state.get(state, self.roles)
 
 
 def action(
@@ -133,6 +139,11 @@ def action(
     clock = options.pop("clock", ())
     if isinstance(clock, ClockEffect):
         clock = (clock,)
+    if "roles_by_state" in options:
+        options["roles_by_state"] = {
+            state: frozenset([r] if isinstance(r, str) else r)
+            for state, r in options["roles_by_state"].items()
+        }
     return Action(name, source_set, target, role_set, summary, clock=tuple(clock), **options)
 
 
@@ -165,6 +176,8 @@ class Workflow:
                 raise ValueError(f"{self.name}.{name}: unknown states {sorted(unknown)}")
             if declared.sources & self.terminal:
                 raise ValueError(f"{self.name}.{name}: terminal states accept no action")
+            if not set(declared.roles_by_state) <= declared.sources:
+                raise ValueError(f"{self.name}.{name}: roles_by_state names other states")
         for state, action_name in self.overdue_actions.items():
             if action_name not in self.actions or state not in self.actions[action_name].sources:
                 raise ValueError(f"{self.name}: overdue action {action_name} not from {state}")

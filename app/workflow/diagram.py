@@ -35,6 +35,7 @@ def _action(action: Action) -> dict[str, Any]:
         "from": sorted(action.sources),
         "to": action.target,
         "roles": sorted(action.roles),
+        "roles_by_state": {state: sorted(r) for state, r in action.roles_by_state.items()},
         "required_fields": sorted(schema.get("required", [])),
         "body_schema": schema,
         "clock": [_clock(effect) for effect in action.clock],

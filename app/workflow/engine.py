@@ -64,11 +64,12 @@ def may_see(workflow: Workflow, record: WorkflowRecord, actor: Actor) -> bool:
 
 def may_act(workflow: Workflow, action: Action, record: WorkflowRecord, actor: Actor) -> bool:
     """The actor holds one of the action's roles, and in that role relates to the record."""
+    roles = action.roles_from(record.status)
     if actor.kind == "system":
-        return SYSTEM_ROLE in action.roles
+        return SYSTEM_ROLE in roles
     return any(
         role in workflow.role_scopes and workflow.role_scopes[role].check(record, actor)
-        for role in action.roles & actor.roles
+        for role in roles & actor.roles
     )
 
 
@@ -234,10 +235,8 @@ async def apply_action(
             allowed_actions=allowed_actions(workflow, record, actor, now),
         )
     if not may_act(workflow, action, record, actor):
-        raise Forbidden(
-            f"{action_name!r} needs one of the roles {', '.join(sorted(action.roles))} "
-            f"for this {workflow.name}"
-        )
+        roles = ", ".join(sorted(action.roles_from(record.status)))
+        raise Forbidden(f"{action_name!r} needs one of the roles {roles} for this {workflow.name}")
     check_if_match(if_match, record.version)
     if action.available is not None and (reason := action.available(record, now)):
         raise UnprocessableEntity(reason, code="guard_failed")
