@@ -6,7 +6,7 @@ consultations, 5 working days otherwise — counted from dispatch. Categories ma
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -17,6 +17,7 @@ from app.errors import UnprocessableEntity
 from app.models.identity import Department
 from app.models.ticket import RoutingRule, Ticket, TicketCategory
 from app.schemas.common import LongText, Reason
+from app.schemas.party import Party
 from app.services.calendar import Period, Unit
 from app.workflow.context import ActionContext
 from app.workflow.definition import (
@@ -90,6 +91,17 @@ class UrgeBody(ActionBody):
 
 class CancelBody(ActionBody):
     reason: Reason
+
+
+class EscalateBody(ActionBody):
+    # Kept out of this ticket's event payload, which the reporter may read: the party is
+    # recorded in the case's own history, where it is masked for whoever may not see it.
+    party: Party = Field(exclude=True)
+    violation_occurred_on: date
+    discovered_on: date | None = Field(
+        default=None, description="Defaults to the day the ticket was registered."
+    )
+    facts: LongText | None = Field(default=None, description="Defaults to the ticket's content.")
 
 
 async def _category(ctx: ActionContext) -> TicketCategory | None:
@@ -252,6 +264,35 @@ def _extend(ctx: ActionContext) -> None:
     ctx.set(extended_days=ctx.current("extended_days") + body.days)
 
 
+def not_escalated(ticket: object, now: datetime) -> str | None:
+    assert isinstance(ticket, Ticket)
+    if ticket.related_case_id is not None:
+        return f"The ticket was already taken up as case {ticket.related_case_id}"
+    return None
+
+
+async def _escalate(ctx: ActionContext) -> None:
+    # Imported here: the case module's schemas import this module, through the ticket's.
+    from app.services import cases
+
+    body = ctx.body
+    assert isinstance(body, EscalateBody)
+    ticket = ctx.record
+    assert isinstance(ticket, Ticket)
+    case = await cases.create_from_ticket(
+        ctx.session,
+        ticket,
+        ctx.actor,
+        party=body.party,
+        violation_occurred_on=body.violation_occurred_on,
+        discovered_on=body.discovered_on,
+        facts=body.facts,
+    )
+    ctx.set(related_case_id=case.id, resolution_mode="enforcement")
+    ctx.event_payload["case_id"] = case.id
+    ctx.event_payload["case_number"] = case.number
+
+
 def _merge(ctx: ActionContext) -> None:
     body = ctx.body
     assert isinstance(body, MergeBody)
@@ -387,6 +428,16 @@ TICKET_WORKFLOW = Workflow(
                 body=ReopenBody,
                 effect=_reopen,
                 clock=start(reply_period, describe="a new reply deadline from now"),
+            ),
+            action(
+                "escalate",
+                "in_progress",
+                None,
+                "handler",
+                "Take up as an enforcement case (转立案)",
+                body=EscalateBody,
+                available=not_escalated,
+                effect=_escalate,
             ),
             action("urge", OPEN, None, "supervisor", "Urge (督办)", body=UrgeBody, effect=_urge),
             action(
