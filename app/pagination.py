@@ -15,7 +15,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import ColumnElement, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import BadRequest
 
@@ -63,6 +64,17 @@ def keyset_after(
         return None
     created_at, record_id = decode_cursor(cursor)
     return tuple_(created_column, id_column) < tuple_(created_at, record_id)
+
+
+async def newest_first_page(
+    session: AsyncSession, model: Any, limit: int, cursor: str | None, *where: Any
+) -> list[Any]:
+    """``limit + 1`` rows of ``model`` (newest first) after ``cursor``, for admin lists."""
+    query = select(model).where(*where).order_by(model.created_at.desc(), model.id.desc())
+    after = keyset_after(model.created_at, model.id, cursor)
+    if after is not None:
+        query = query.where(after)
+    return list((await session.scalars(query.limit(limit + 1))).all())
 
 
 def next_cursor_for(rows: Sequence[Any], limit: int) -> str | None:

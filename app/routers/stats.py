@@ -1,17 +1,15 @@
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from app.deps import CurrentActor, SessionDep
 from app.errors import problem_responses
+from app.report_period import FromQuery, ToQuery
 from app.services.exports import XLSX_TYPE, ExportFormat, table_response
 from app.services.ticket_stats import TicketGroup, TicketStats, ticket_stats
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
-FromQuery = Annotated[datetime | None, Query(alias="from", description="Created at or after.")]
-ToQuery = Annotated[datetime | None, Query(alias="to", description="Created before.")]
 
 
 @router.get(

@@ -12,12 +12,12 @@ from sqlmodel import col
 
 from app.actor import Actor
 from app.config import Settings
-from app.errors import Forbidden, NotFound, Unauthorized, UnprocessableEntity
+from app.errors import Forbidden, NotFound, Unauthorized
 from app.models.base import utcnow
-from app.models.identity import Department
 from app.models.integration import ApiClient
-from app.pagination import keyset_after
+from app.pagination import newest_first_page
 from app.schemas.integration import ApiClientCreate, ApiClientUpdate
+from app.services.catalogue_checks import check_department
 from app.services.versioning import check_if_match, save_versioned
 
 KEY_PREFIX = "gf_"
@@ -62,13 +62,8 @@ def _prefix_of(key: str) -> str | None:
     return prefix if prefix and rest else None
 
 
-async def _check_department(session: AsyncSession, department_id: uuid.UUID | None) -> None:
-    if department_id is not None and await session.get(Department, department_id) is None:
-        raise UnprocessableEntity("department_id names no department", code="unknown_department")
-
-
 async def create_client(session: AsyncSession, data: ApiClientCreate) -> tuple[ApiClient, str]:
-    await _check_department(session, data.department_id)
+    await check_department(session, data.department_id)
     key, prefix, key_hash = new_key()
     client = ApiClient(
         name=data.name,
@@ -91,11 +86,7 @@ async def get_client(session: AsyncSession, client_id: uuid.UUID) -> ApiClient:
 
 
 async def list_clients(session: AsyncSession, limit: int, cursor: str | None) -> list[ApiClient]:
-    query = select(ApiClient).order_by(col(ApiClient.created_at).desc(), col(ApiClient.id).desc())
-    after = keyset_after(ApiClient.created_at, ApiClient.id, cursor)
-    if after is not None:
-        query = query.where(after)
-    return list((await session.scalars(query.limit(limit + 1))).all())
+    return await newest_first_page(session, ApiClient, limit, cursor)
 
 
 async def update_client(
@@ -105,7 +96,7 @@ async def update_client(
     changes = data.model_dump(exclude_unset=True)
     if changes.get("scopes") is not None:
         changes["scopes"] = sorted(set(changes["scopes"]))
-    await _check_department(session, changes.get("department_id"))
+    await check_department(session, changes.get("department_id"))
     await save_versioned(session, client, client.version, changes)
     return client
 

@@ -8,26 +8,19 @@ import structlog
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import select
 
 from app.config import Settings
 from app.errors import Conflict, NotFound, TooManyRequests, Unauthorized, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.identity import Department, LoginThrottle, User
-from app.pagination import keyset_after
+from app.pagination import newest_first_page
 from app.schemas.identity import DepartmentCreate, DepartmentUpdate, UserCreate, UserUpdate
 from app.security import hash_password, verify_password
+from app.services.catalogue_checks import check_department, flush_unique
 from app.services.versioning import check_if_match, save_versioned
 
 log = structlog.get_logger(__name__)
-
-
-async def _flush_unique(session: AsyncSession, what: str) -> None:
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise Conflict(f"{what} already exists", code="already_exists") from None
 
 
 async def get_department(session: AsyncSession, department_id: uuid.UUID) -> Department:
@@ -37,16 +30,11 @@ async def get_department(session: AsyncSession, department_id: uuid.UUID) -> Dep
     return department
 
 
-async def _check_department_ref(session: AsyncSession, department_id: uuid.UUID | None) -> None:
-    if department_id is not None and await session.get(Department, department_id) is None:
-        raise UnprocessableEntity("department_id names no department", code="unknown_department")
-
-
 async def create_department(session: AsyncSession, data: DepartmentCreate) -> Department:
-    await _check_department_ref(session, data.parent_id)
+    await check_department(session, data.parent_id)
     department = Department(**data.model_dump())
     session.add(department)
-    await _flush_unique(session, f"A department with code {data.code!r}")
+    await flush_unique(session, f"A department with code {data.code!r}")
     return department
 
 
@@ -58,7 +46,7 @@ async def update_department(
     if changes.get("parent_id") is not None:
         if changes["parent_id"] == department.id:
             raise UnprocessableEntity("A department cannot be its own parent")
-        await _check_department_ref(session, changes["parent_id"])
+        await check_department(session, changes["parent_id"])
     try:
         async with session.begin_nested():
             await save_versioned(session, department, department.version, changes)
@@ -72,13 +60,7 @@ async def update_department(
 async def list_departments(
     session: AsyncSession, limit: int, cursor: str | None
 ) -> list[Department]:
-    query = select(Department).order_by(
-        col(Department.created_at).desc(), col(Department.id).desc()
-    )
-    after = keyset_after(Department.created_at, Department.id, cursor)
-    if after is not None:
-        query = query.where(after)
-    return list((await session.scalars(query.limit(limit + 1))).all())
+    return await newest_first_page(session, Department, limit, cursor)
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
@@ -89,12 +71,12 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
 
 
 async def create_user(session: AsyncSession, data: UserCreate) -> User:
-    await _check_department_ref(session, data.department_id)
+    await check_department(session, data.department_id)
     values = data.model_dump(exclude={"password"})
     values["roles"] = sorted({str(role) for role in data.roles})
     user = User(**values, password_hash=hash_password(data.password))
     session.add(user)
-    await _flush_unique(session, f"A user named {data.username!r}")
+    await flush_unique(session, f"A user named {data.username!r}")
     return user
 
 
@@ -106,7 +88,7 @@ async def update_user(
     if "roles" in changes and changes["roles"] is not None:
         changes["roles"] = sorted({str(role) for role in changes["roles"]})
     if "department_id" in changes:
-        await _check_department_ref(session, changes["department_id"])
+        await check_department(session, changes["department_id"])
     if data.password is not None:
         changes["password_hash"] = hash_password(data.password)
     await save_versioned(session, user, user.version, changes)
@@ -114,11 +96,7 @@ async def update_user(
 
 
 async def list_users(session: AsyncSession, limit: int, cursor: str | None) -> list[User]:
-    query = select(User).order_by(col(User.created_at).desc(), col(User.id).desc())
-    after = keyset_after(User.created_at, User.id, cursor)
-    if after is not None:
-        query = query.where(after)
-    return list((await session.scalars(query.limit(limit + 1))).all())
+    return await newest_first_page(session, User, limit, cursor)
 
 
 async def authenticate(

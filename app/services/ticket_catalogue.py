@@ -7,8 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.errors import Conflict, NotFound, UnprocessableEntity
-from app.models.identity import Department
+from app.errors import NotFound, UnprocessableEntity
 from app.models.ticket import RoutingRule, TicketCategory
 from app.schemas.ticket import (
     CategoryCreate,
@@ -16,6 +15,7 @@ from app.schemas.ticket import (
     RoutingRuleCreate,
     RoutingRuleUpdate,
 )
+from app.services.catalogue_checks import check_department, flush_unique
 from app.services.versioning import check_if_match, save_versioned
 
 # (code, name, parent): the city-management tree seeded on first start.
@@ -49,11 +49,6 @@ async def seed_categories(session: AsyncSession) -> None:
         await session.rollback()
 
 
-async def _check_department(session: AsyncSession, department_id: uuid.UUID | None) -> None:
-    if department_id is not None and await session.get(Department, department_id) is None:
-        raise UnprocessableEntity("department_id names no department", code="unknown_department")
-
-
 async def _check_parent(session: AsyncSession, code: str | None) -> None:
     if code is None:
         return
@@ -75,15 +70,11 @@ async def get_category(session: AsyncSession, category_id: uuid.UUID) -> TicketC
 
 
 async def create_category(session: AsyncSession, data: CategoryCreate) -> TicketCategory:
-    await _check_department(session, data.default_department_id)
+    await check_department(session, data.default_department_id)
     await _check_parent(session, data.parent_code)
     category = TicketCategory(**data.model_dump())
     session.add(category)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        raise Conflict(f"Category {data.code!r} already exists", code="already_exists") from None
+    await flush_unique(session, f"Category {data.code!r}")
     return category
 
 
@@ -92,7 +83,7 @@ async def update_category(
 ) -> TicketCategory:
     check_if_match(if_match, category.version)
     changes = data.model_dump(exclude_unset=True)
-    await _check_department(session, changes.get("default_department_id"))
+    await check_department(session, changes.get("default_department_id"))
     await _check_parent(session, changes.get("parent_code"))
     await save_versioned(session, category, category.version, changes)
     return category
@@ -111,7 +102,7 @@ async def get_rule(session: AsyncSession, rule_id: uuid.UUID) -> RoutingRule:
 
 
 async def create_rule(session: AsyncSession, data: RoutingRuleCreate) -> RoutingRule:
-    await _check_department(session, data.department_id)
+    await check_department(session, data.department_id)
     rule = RoutingRule(**data.model_dump())
     session.add(rule)
     await session.flush()
@@ -125,7 +116,7 @@ async def update_rule(
     changes = data.model_dump(exclude_unset=True)
     if changes.get("department_id") is None:
         changes.pop("department_id", None)
-    await _check_department(session, changes.get("department_id"))
+    await check_department(session, changes.get("department_id"))
     await save_versioned(session, rule, rule.version, changes)
     return rule
 

@@ -13,8 +13,9 @@ from app.actor import Actor
 from app.config import get_settings
 from app.errors import Forbidden, UnprocessableEntity
 from app.models.base import utcnow
-from app.models.ticket import Ticket, TicketCategory
+from app.models.ticket import Ticket
 from app.schemas.ticket import Location, Reporter, TicketCreate, TicketPublic, TicketUpdate
+from app.services.categories import require_active_category
 from app.services.masking import mask_phone
 from app.services.numbering import next_number
 from app.services.record_queries import common_filters, list_visible
@@ -75,16 +76,6 @@ async def render(session: AsyncSession, ticket: Ticket, actor: Actor) -> TicketP
     )
 
 
-async def _check_category(session: AsyncSession, code: str) -> None:
-    query = select(col(TicketCategory.id)).where(
-        col(TicketCategory.code) == code, col(TicketCategory.is_active).is_(True)
-    )
-    if (await session.scalars(query)).first() is None:
-        raise UnprocessableEntity(
-            f"category_code {code!r} is not in the category catalogue", code="unknown_category"
-        )
-
-
 async def create(session: AsyncSession, data: TicketCreate, actor: Actor) -> Ticket:
     if not actor.has_any("operator", "citizen"):
         raise Forbidden("Tickets are registered by hotline operators or filed by citizens")
@@ -92,7 +83,7 @@ async def create(session: AsyncSession, data: TicketCreate, actor: Actor) -> Tic
         raise UnprocessableEntity(
             "Citizens file tickets through the app or the web", code="invalid_channel"
         )
-    await _check_category(session, data.category_code)
+    await require_active_category(session, data.category_code)
     today = utcnow().astimezone(get_settings().zone).strftime("%Y%m%d")
     sequence = await next_number(session, f"ticket-{today}")
     ticket = Ticket(
@@ -131,7 +122,7 @@ async def update(
     if data.location is not None:
         values.update(data.location.model_dump())
     if data.category_code is not None:
-        await _check_category(session, data.category_code)
+        await require_active_category(session, data.category_code)
     return await engine.update_fields(
         session, TICKET_WORKFLOW, ticket, actor, values, if_match=if_match
     )

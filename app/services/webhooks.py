@@ -14,7 +14,7 @@ from app.config import Settings
 from app.errors import NotFound
 from app.models.base import utcnow
 from app.models.integration import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from app.pagination import keyset_after
+from app.pagination import newest_first_page
 from app.schemas.integration import WebhookCreate, WebhookUpdate
 from app.services.url_guard import check_webhook_url
 from app.services.versioning import check_if_match, save_versioned
@@ -57,15 +57,10 @@ async def get(session: AsyncSession, webhook_id: uuid.UUID, actor: Actor) -> Web
 async def list_webhooks(
     session: AsyncSession, actor: Actor, limit: int, cursor: str | None
 ) -> list[WebhookSubscription]:
-    query = select(WebhookSubscription).order_by(
-        col(WebhookSubscription.created_at).desc(), col(WebhookSubscription.id).desc()
+    owned = (
+        [col(WebhookSubscription.owner_client_id) == actor.id] if actor.kind == "api_client" else []
     )
-    if actor.kind == "api_client":
-        query = query.where(col(WebhookSubscription.owner_client_id) == actor.id)
-    after = keyset_after(WebhookSubscription.created_at, WebhookSubscription.id, cursor)
-    if after is not None:
-        query = query.where(after)
-    return list((await session.scalars(query.limit(limit + 1))).all())
+    return await newest_first_page(session, WebhookSubscription, limit, cursor, *owned)
 
 
 async def update(

@@ -139,21 +139,48 @@ async def create(
                 setattr(record, name, value)
     session.add(record)
     await session.flush()
+    await _record_event(
+        session,
+        workflow,
+        record,
+        actor,
+        "created",
+        None,
+        record.created_at,
+        comment=comment,
+        payload=payload,
+    )
+    return record
+
+
+async def _record_event(
+    session: AsyncSession,
+    workflow: Workflow,
+    record: WorkflowRecord,
+    actor: Actor,
+    action: str,
+    from_status: str | None,
+    occurred_at: datetime,
+    *,
+    comment: str | None = None,
+    payload: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> None:
     await append_event(
         session,
         kind=workflow.name,
         record_id=record.id,
         department_id=record.department_id,
-        action="created",
+        action=action,
         actor=actor,
-        from_status=None,
+        from_status=from_status,
         to_status=record.status,
         record_summary=record_summary(workflow, record),
         comment=comment,
         payload=payload,
-        occurred_at=record.created_at,
+        changes=changes,
+        occurred_at=occurred_at,
     )
-    return record
 
 
 async def _write(
@@ -258,20 +285,17 @@ async def apply_action(
     if changes is None:
         await _refuse_lost_race(session, workflow, record, actor)
 
-    await append_event(
+    await _record_event(
         session,
-        kind=workflow.name,
-        record_id=record.id,
-        department_id=record.department_id,
-        action=action.audit_name,
-        actor=actor,
-        from_status=from_status,
-        to_status=record.status,
-        record_summary=record_summary(workflow, record),
+        workflow,
+        record,
+        actor,
+        action.audit_name,
+        from_status,
+        now,
         comment=body.comment,
         payload={**body.model_dump(exclude={"comment"}, mode="json"), **ctx.event_payload},
         changes=changes,
-        occurred_at=now,
     )
     return record
 
@@ -287,27 +311,25 @@ async def update_fields(
     comment: str | None = None,
     event_name: str = "updated",
     payload: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> R:
     """Edit fields (not the state) of a record, with the change recorded in its history."""
     check_if_match(if_match, record.version)
-    now = utcnow()
+    now = now or utcnow()
     changes = await _write(session, record, values, now)
     if changes is None:
         await _refuse_lost_race(session, workflow, record, actor)
-    await append_event(
+    await _record_event(
         session,
-        kind=workflow.name,
-        record_id=record.id,
-        department_id=record.department_id,
-        action=event_name,
-        actor=actor,
-        from_status=record.status,
-        to_status=record.status,
-        record_summary=record_summary(workflow, record),
+        workflow,
+        record,
+        actor,
+        event_name,
+        record.status,
+        now,
         comment=comment,
         payload=payload,
         changes=changes,
-        occurred_at=now,
     )
     return record
 
@@ -317,20 +339,13 @@ async def mark_overdue(
 ) -> None:
     """Flag a record whose running deadline passed, with one ``overdue`` event per deadline."""
     deadline = record.due_at
-    changes = await _write(session, record, {"is_overdue": True, "overdue_for": deadline}, now)
-    if changes is None:
-        await _refuse_lost_race(session, workflow, record, SYSTEM)
-    await append_event(
+    await update_fields(
         session,
-        kind=workflow.name,
-        record_id=record.id,
-        department_id=record.department_id,
-        action="overdue",
-        actor=SYSTEM,
-        from_status=record.status,
-        to_status=record.status,
-        record_summary=record_summary(workflow, record),
+        workflow,
+        record,
+        SYSTEM,
+        {"is_overdue": True, "overdue_for": deadline},
+        event_name="overdue",
         payload={"due_at": deadline},
-        changes=changes,
-        occurred_at=now,
+        now=now,
     )
