@@ -1,5 +1,6 @@
 """Settings, read from the environment with the ``GOVFLOW_`` prefix."""
 
+from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
     webhook_poll_seconds: float = Field(default=2.0, gt=0)
+    # 行政处罚法 第六十三条: the "large amount" of a fine that entitles a party to a hearing,
+    # set by each province, in yuan.
+    hearing_threshold_person: Decimal = Decimal("10000")
+    hearing_threshold_organisation: Decimal = Decimal("100000")
     storage_path: str = "./storage"
     attachment_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     attachment_types: list[str] = [

@@ -18,13 +18,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import update
 
+from app.config import get_settings
 from app.models.base import utcnow
 from app.models.case import EnforcementCase
 from app.services.penalties import (
     Interval,
     add_years,
     late_surcharge,
-    penalty_settings,
     surcharge_days,
 )
 from tests.conftest import World
@@ -388,11 +388,8 @@ async def test_hearing_only_for_large_fines_suspension_or_revocation(
 
 @pytest.fixture
 async def lower_person_threshold(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
-    monkeypatch.setenv("GOVFLOW_HEARING_THRESHOLD_PERSON", "5000")
-    penalty_settings.cache_clear()
+    monkeypatch.setattr(get_settings(), "hearing_threshold_person", Decimal("5000"))
     yield
-    monkeypatch.undo()
-    penalty_settings.cache_clear()
 
 
 async def test_large_amount_threshold_is_configurable(

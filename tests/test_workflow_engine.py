@@ -388,3 +388,14 @@ async def test_estimated_deadline_is_recomputed_when_official_days_are_entered(
     assert recomputed["action"] == "deadline_recomputed"
     assert recomputed["actor"]["id"] == str(admin.id)
     assert recomputed["changes"]["due_at"]["before"].startswith("2027-01-07")
+
+
+async def test_supervision_rights_do_not_fill_the_supervisors_queue(
+    world: World, desk: dict[str, Any]
+) -> None:
+    ticket = await _ticket(world, desk["operator"])
+    await _dispatch(world, desk, ticket)
+    view = (await world.as_(desk["supervisor"]).get(f"/api/v1/tickets/{ticket['id']}")).json()
+    assert "urge" in view["allowed_actions"]
+    queue = (await world.as_(desk["supervisor"]).get("/api/v1/tasks/mine")).json()
+    assert queue["items"] == []

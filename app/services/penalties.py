@@ -10,10 +10,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
+from app.config import Settings
 from app.models.money import to_yuan
 
 ZERO = Decimal("0.00")
@@ -29,24 +27,6 @@ ON_THE_SPOT_FINE_LIMIT = {"person": Decimal("200"), "organisation": Decimal("300
 HEARING_KINDS = frozenset({"suspension", "licence_revocation"})
 # 第七十二条: 3% of the fine per day overdue, never more than the fine itself.
 DAILY_SURCHARGE_RATE = Decimal("0.03")
-
-
-class PenaltySettings(BaseSettings):
-    """The "large amount" (较大数额) of a fine that entitles the party to a hearing.
-
-    Set by each province; ``GOVFLOW_HEARING_THRESHOLD_PERSON`` and
-    ``GOVFLOW_HEARING_THRESHOLD_ORGANISATION``, in yuan.
-    """
-
-    model_config = SettingsConfigDict(env_prefix="GOVFLOW_", env_file=".env", extra="ignore")
-
-    hearing_threshold_person: Decimal = Decimal("10000")
-    hearing_threshold_organisation: Decimal = Decimal("100000")
-
-
-@lru_cache
-def penalty_settings() -> PenaltySettings:
-    return PenaltySettings()
 
 
 @dataclass(frozen=True)
@@ -102,15 +82,13 @@ def on_the_spot_refusal(party_type: str, penalty: PenaltyTerms) -> str | None:
     return None
 
 
-def hearing_threshold(party_type: str, settings: PenaltySettings) -> Decimal:
+def hearing_threshold(party_type: str, settings: Settings) -> Decimal:
     if party_type == "organisation":
         return settings.hearing_threshold_organisation
     return settings.hearing_threshold_person
 
 
-def hearing_refusal(
-    party_type: str, penalty: PenaltyTerms, settings: PenaltySettings
-) -> str | None:
+def hearing_refusal(party_type: str, penalty: PenaltyTerms, settings: Settings) -> str | None:
     """第六十三条: a hearing for a large fine, suspension or licence revocation only."""
     if penalty.kinds & HEARING_KINDS:
         return None

@@ -77,7 +77,7 @@ async def _tasks_of_kind(
     batch = query.order_by(sort_due, model.id).limit(limit * 2 + 10)
     for record in (await session.scalars(batch)).all():
         actions = engine.allowed_actions(workflow, record, actor, now)
-        if actions:
+        if any(workflow.actions[name].queued for name in actions):
             items.append(
                 TaskItem(
                     kind=workflow.name,

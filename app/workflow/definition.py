@@ -116,6 +116,9 @@ class Action:
     # When who may act depends on the state (e.g. a clerk decides on the spot, the leader
     # after review): state -> roles, overriding ``roles`` there.
     roles_by_state: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # False for actions one may take but that are nobody's pending work (urge, extend,
+    # revoke, withdraw): they do not put a record in GET /tasks/mine.
+    queued: bool = True
 
     @property
     def audit_name(self) -> str:

@@ -39,6 +39,7 @@ def _action(action: Action) -> dict[str, Any]:
         "required_fields": sorted(schema.get("required", [])),
         "body_schema": schema,
         "clock": [_clock(effect) for effect in action.clock],
+        "queued": action.queued,
     }
 
 

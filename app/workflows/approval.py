@@ -399,6 +399,7 @@ APPROVAL_WORKFLOW = Workflow(
                 "Withdraw the application (撤回申请)",
                 effect=withdraw,
                 clock=STOP,
+                queued=False,
             ),
             action(
                 "suspend",
@@ -429,6 +430,7 @@ APPROVAL_WORKFLOW = Workflow(
                 available=not_yet_extended,
                 effect=record_extension,
                 clock=extend(lambda ctx: EXTENSION_PERIOD, describe="+10 working days, once"),
+                queued=False,
             ),
             action(
                 "recommend",

@@ -309,6 +309,7 @@ CASE_WORKFLOW = Workflow(
             body=ReasonBody,
             effect=effects.revoke,
             clock=start(_fixed(DECISION_PERIOD), describe="a new 90-day decision period"),
+            queued=False,
         ),
         action(
             "extend",
@@ -319,6 +320,7 @@ CASE_WORKFLOW = Workflow(
             body=ExtendBody,
             effect=effects.extend,
             clock=extend(effects.extension_period, describe="by `days` natural days"),
+            queued=False,
         ),
     ),
 )

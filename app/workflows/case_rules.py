@@ -34,7 +34,6 @@ from app.services.penalties import (
     hearing_refusal,
     heavier_than,
     on_the_spot_refusal,
-    penalty_settings,
     time_barred,
 )
 from app.workflow.context import ActionContext
@@ -152,7 +151,7 @@ def hearing_available(record: WorkflowRecord, now: datetime) -> str | None:
             "A hearing is requested within 5 working days of the prior notice (第六十四条); "
             f"the window closed on {local_day(until).isoformat()}"
         )
-    return hearing_refusal(case.party_type, proposed_terms(case), penalty_settings())
+    return hearing_refusal(case.party_type, proposed_terms(case), get_settings())
 
 
 def window_closed_or_waived(ctx: ActionContext) -> str | None:

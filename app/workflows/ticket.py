@@ -409,6 +409,7 @@ TICKET_WORKFLOW = Workflow(
                     extension_period,
                     describe=f"by `days` working days, at most {MAX_EXTENSION_DAYS} in total",
                 ),
+                queued=False,
             ),
             action(
                 "close",
@@ -439,7 +440,16 @@ TICKET_WORKFLOW = Workflow(
                 available=not_escalated,
                 effect=_escalate,
             ),
-            action("urge", OPEN, None, "supervisor", "Urge (督办)", body=UrgeBody, effect=_urge),
+            action(
+                "urge",
+                OPEN,
+                None,
+                "supervisor",
+                "Urge (督办)",
+                body=UrgeBody,
+                effect=_urge,
+                queued=False,
+            ),
             action(
                 "cancel",
                 OPEN,
@@ -448,6 +458,7 @@ TICKET_WORKFLOW = Workflow(
                 "Cancel",
                 body=CancelBody,
                 clock=STOP,
+                queued=False,
             ),
         )
     },
