@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://govflow.example.gov.cn/problems/"
@@ -165,6 +166,15 @@ _HTTP_CODES = {
 }
 
 
+def _methods_for(request: Request) -> list[str]:
+    allowed = []
+    for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.routes):
+            allowed.append(method)
+    return allowed
+
+
 def _errors_from_validation(exc: RequestValidationError) -> list[dict[str, Any]]:
     issues = []
     for error in exc.errors():
@@ -200,12 +210,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the first route matching the path; list them all.
+            headers["Allow"] = ", ".join(_methods_for(request))
         return problem_response(
-            exc.status_code,
-            code,
-            detail,
-            instance=request.url.path,
-            headers=dict(exc.headers or {}),
+            exc.status_code, code, detail, instance=request.url.path, headers=headers
         )
 
     @app.exception_handler(PoolTimeoutError)

@@ -14,6 +14,7 @@ from app.errors import install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
 from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware
+from app.openapi import install_openapi
 from app.routers import (
     api_clients,
     approvals,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_openapi(app)
     for module in (
         auth,
         departments,

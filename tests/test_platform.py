@@ -158,3 +158,50 @@ async def test_openapi_operations_have_unique_ids_and_summaries(client: AsyncCli
             assert operation.get("description"), f"{method} {path} has no description"
             ids.append(operation["operationId"])
     assert len(ids) == len(set(ids))
+
+
+async def test_wrong_method_lists_every_allowed_method(world: World, admin: Person) -> None:
+    response = await world.as_(admin).delete("/api/v1/users")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST"
+
+
+async def test_patch_refuses_null_for_fields_that_cannot_be_cleared(
+    world: World, admin: Person
+) -> None:
+    api = world.as_(admin)
+    parent = (await api.post("/api/v1/departments", json={"code": "P", "name": "上级"})).json()
+    child = (
+        await api.post(
+            "/api/v1/departments", json={"code": "C", "name": "下级", "parent_id": parent["id"]}
+        )
+    ).json()
+    url = f"/api/v1/departments/{child['id']}"
+    refused = await api.patch(url, json={"name": None})
+    assert refused.status_code == 422 and "name cannot be null" in refused.text
+    cleared = await api.patch(url, json={"parent_id": None})
+    assert cleared.status_code == 200 and cleared.json()["parent_id"] is None
+
+
+async def test_dates_in_filters_must_be_iso_8601(world: World, admin: Person) -> None:
+    operator = await world.user("operator")
+    api = world.as_(operator)
+    assert (await api.get("/api/v1/tickets", params={"created_from": "0.5"})).status_code == 422
+    assert (
+        await api.get("/api/v1/tickets", params={"created_from": "2026-11-01"})
+    ).status_code == 200
+
+
+async def test_every_error_response_is_documented_as_a_problem(client: AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    for path, operations in document["paths"].items():
+        if path.startswith("/open311/"):
+            continue
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"400", "500", "503"} <= set(responses), f"{method} {path}"
+            for status, response in responses.items():
+                if int(status) >= 400:
+                    assert list(response["content"]) == ["application/problem+json"], (
+                        f"{method} {path} {status}"
+                    )

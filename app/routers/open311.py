@@ -6,7 +6,6 @@ errors included, which the standard reports as 400.
 """
 
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
@@ -21,6 +20,7 @@ from app.actor import Actor
 from app.deps import SessionDep, SettingsDep, actor_for_api_key, api_key_scheme
 from app.errors import GovflowError, Unauthorized
 from app.models.base import utcnow
+from app.schemas.common import IsoDateTime
 from app.services import open311
 from app.services.open311 import (
     MEDIA_TYPES,
@@ -224,8 +224,8 @@ async def list_requests(
     actor: ReadingClient,
     service_request_id: Annotated[str | None, Query(max_length=20_000)] = None,
     service_code: Annotated[str | None, Query(max_length=2_000)] = None,
-    start_date: datetime | None = None,
-    end_date: datetime | None = None,
+    start_date: IsoDateTime | None = None,
+    end_date: IsoDateTime | None = None,
     status: Annotated[
         str | None, Query(max_length=20, description="`open`, `closed` or `open,closed`.")
     ] = None,

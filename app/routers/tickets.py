@@ -1,5 +1,4 @@
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -10,6 +9,7 @@ from app.errors import problem_responses
 from app.models.base import utcnow
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
 from app.routers.record_routes import render_record, workflow_router
+from app.schemas.common import IsoDateTime
 from app.schemas.ticket import Priority, TicketCreate, TicketPublic, TicketType, TicketUpdate
 from app.services import tickets
 from app.services.exports import XLSX_TYPE, ExportFormat, record_rows, table_response
@@ -30,8 +30,8 @@ def ticket_filters(
     department_id: uuid.UUID | None = None,
     priority: Priority | None = None,
     is_overdue: bool | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: IsoDateTime | None = None,
+    created_to: IsoDateTime | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     reporter_phone: Annotated[
         str | None,

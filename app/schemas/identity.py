@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.models.identity import Role
+from app.schemas.common import PatchModel
 
 Code = Annotated[
     str,
@@ -42,7 +43,9 @@ class DepartmentCreate(StrictModel):
     districts: list[District] = Field(default_factory=list, max_length=200)
 
 
-class DepartmentUpdate(StrictModel):
+class DepartmentUpdate(PatchModel):
+    clearable = frozenset({"parent_id"})
+
     code: Code | None = None
     name: Name | None = None
     parent_id: uuid.UUID | None = None
@@ -70,7 +73,9 @@ class UserCreate(StrictModel):
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9\-]{5,20}$")] | None = None
 
 
-class UserUpdate(StrictModel):
+class UserUpdate(PatchModel):
+    clearable = frozenset({"department_id", "phone"})
+
     password: Password | None = None
     full_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
         None

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
+from app.schemas.common import PatchModel
+
 Scope = Literal[
     "tickets:read",
     "tickets:write",
@@ -30,8 +32,8 @@ class ApiClientCreate(BaseModel):
     is_active: bool = True
 
 
-class ApiClientUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ApiClientUpdate(PatchModel):
+    clearable = frozenset({"department_id"})
 
     name: ClientName | None = None
     department_id: uuid.UUID | None = None
@@ -65,8 +67,8 @@ class WebhookCreate(BaseModel):
     department_id: uuid.UUID | None = None
 
 
-class WebhookUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WebhookUpdate(PatchModel):
+    clearable = frozenset({"department_id"})
 
     url: HttpUrl | None = None
     event_types: list[EventPattern] | None = Field(default=None, min_length=1, max_length=50)

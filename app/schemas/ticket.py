@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.common import LongText, Phone, ShortText
+from app.schemas.common import LongText, PatchModel, Phone, ShortText
 from app.workflows.ticket import ResolutionMode, Satisfaction
 
 Channel = Literal["phone", "web", "app", "wechat", "email", "agency"]
@@ -63,9 +63,7 @@ class TicketCreate(BaseModel):
     priority: Priority = "normal"
 
 
-class TicketUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TicketUpdate(PatchModel):
     type: TicketType | None = None
     category_code: CategoryCode | None = None
     title: ShortText | None = None
@@ -124,8 +122,15 @@ class CategoryCreate(BaseModel):
     is_active: bool = True
 
 
-class CategoryUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CategoryUpdate(PatchModel):
+    clearable = frozenset(
+        {
+            "parent_code",
+            "default_department_id",
+            "sign_limit_working_days",
+            "reply_limit_working_days",
+        }
+    )
 
     name: ShortText | None = None
     parent_code: CategoryCode | None = None
@@ -150,8 +155,8 @@ class RoutingRuleCreate(BaseModel):
     department_id: uuid.UUID
 
 
-class RoutingRuleUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RoutingRuleUpdate(PatchModel):
+    clearable = frozenset({"category_code", "district"})
 
     category_code: CategoryCode | None = None
     district: District | None = None
