@@ -34,6 +34,15 @@ class Reporter(BaseModel):
     confidential: bool = False
 
 
+class ReporterPublic(BaseModel):
+    """The reporter as the caller may see them: name or phone hidden or masked (138****5678)."""
+
+    name: str | None
+    phone: str | None
+    anonymous: bool
+    confidential: bool
+
+
 class TicketCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -81,7 +90,7 @@ class TicketPublic(BaseModel):
     title: str
     content: str
     location: Location
-    reporter: Reporter
+    reporter: ReporterPublic
     priority: str
     department_id: uuid.UUID | None
     status: str

@@ -14,7 +14,13 @@ from app.config import get_settings
 from app.errors import Forbidden, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.ticket import Ticket
-from app.schemas.ticket import Location, Reporter, TicketCreate, TicketPublic, TicketUpdate
+from app.schemas.ticket import (
+    Location,
+    ReporterPublic,
+    TicketCreate,
+    TicketPublic,
+    TicketUpdate,
+)
 from app.services.categories import require_active_category
 from app.services.masking import mask_phone
 from app.services.numbering import next_number
@@ -37,8 +43,8 @@ def reporter_protected(ticket: Ticket) -> bool:
     return ticket.type == "report" or ticket.reporter_confidential or ticket.reporter_anonymous
 
 
-def reporter_view(ticket: Ticket, actor: Actor) -> Reporter:
-    reporter = Reporter(
+def reporter_view(ticket: Ticket, actor: Actor) -> ReporterPublic:
+    reporter = ReporterPublic(
         name=ticket.reporter_name,
         phone=ticket.reporter_phone,
         anonymous=ticket.reporter_anonymous,

@@ -16,6 +16,7 @@ from app.models.base import utcnow
 from app.models.integration import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.pagination import newest_first_page
 from app.schemas.integration import WebhookCreate, WebhookUpdate
+from app.services.catalogue_checks import check_department
 from app.services.url_guard import check_webhook_url
 from app.services.versioning import check_if_match, save_versioned
 
@@ -33,6 +34,7 @@ async def create(
     session: AsyncSession, data: WebhookCreate, actor: Actor, settings: Settings
 ) -> WebhookSubscription:
     await check_webhook_url(str(data.url), settings.env == "production")
+    await check_department(session, data.department_id)
     webhook = WebhookSubscription(
         url=str(data.url),
         event_types=sorted(set(data.event_types)),
@@ -77,6 +79,7 @@ async def update(
         changes["url"] = str(data.url)
     if data.event_types is not None:
         changes["event_types"] = sorted(set(data.event_types))
+    await check_department(session, changes.get("department_id"))
     if data.is_active:
         # Re-enabling a subscription disabled after failures starts its count afresh.
         changes |= {"consecutive_failures": 0, "disabled_reason": None}
