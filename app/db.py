@@ -24,7 +24,10 @@ SessionMaker = async_sessionmaker[AsyncSession]
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         engine = create_async_engine(
-            settings.database_url, connect_args={"timeout": 30}, pool_pre_ping=True
+            settings.database_url,
+            connect_args={"timeout": 30},
+            pool_pre_ping=True,
+            hide_parameters=True,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -34,6 +37,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_pre_ping=True,
+        # Statement parameters hold personal data: never in exceptions or logs.
+        hide_parameters=True,
         connect_args={"timeout": settings.db_pool_timeout_seconds, "command_timeout": 30},
     )
 
