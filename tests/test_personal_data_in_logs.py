@@ -33,8 +33,8 @@ async def test_logs_carry_no_phone_name_or_query_values(
 
         await connection.execute(
             text(
-                "INSERT INTO departments (id, code, name, districts, version, created_at, updated_at)"
-                " VALUES ('11111111111111111111111111111111', :c, 'x', '[]', 1, CURRENT_TIMESTAMP,"
+                "INSERT INTO departments (id, code, name, districts, version, created_at,"
+                " updated_at) VALUES ('11111111111111111111111111111111', :c, 'x', '[]', 1, CURRENT_TIMESTAMP,"
                 " CURRENT_TIMESTAMP)"
             ),
             {"c": PHONE},
