@@ -3,12 +3,18 @@
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import World
 from tests.factories import ticket_body
 
 PHONE = "13955551234"
 NAME = "保密举报人甲"
+INSERT_DEPARTMENT = text(
+    "INSERT INTO departments (id, code, name, districts, version, created_at, updated_at)"
+    " VALUES (:id, :code, 'x', '[]', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+)
 
 
 async def test_logs_carry_no_phone_name_or_query_values(
@@ -28,26 +34,9 @@ async def test_logs_carry_no_phone_name_or_query_values(
     # A database error (a duplicate department code raced past the check) is logged
     # without its statement's values.
     async with app.state.engine.begin() as connection:
-        from sqlalchemy import text
-        from sqlalchemy.exc import IntegrityError
-
-        await connection.execute(
-            text(
-                "INSERT INTO departments (id, code, name, districts, version, created_at,"
-                " updated_at) VALUES ('11111111111111111111111111111111', :c, 'x', '[]', 1, CURRENT_TIMESTAMP,"
-                " CURRENT_TIMESTAMP)"
-            ),
-            {"c": PHONE},
-        )
+        await connection.execute(INSERT_DEPARTMENT, {"id": "1" * 32, "code": PHONE})
         with pytest.raises(IntegrityError) as failure:
-            await connection.execute(
-                text(
-                    "INSERT INTO departments (id, code, name, districts, version, created_at,"
-                    " updated_at) VALUES ('22222222222222222222222222222222', :c, 'x', '[]', 1,"
-                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-                ),
-                {"c": PHONE},
-            )
+            await connection.execute(INSERT_DEPARTMENT, {"id": "2" * 32, "code": PHONE})
         assert PHONE not in str(failure.value)
         await connection.rollback()
     logged = capsys.readouterr().out
