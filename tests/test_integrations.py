@@ -279,3 +279,26 @@ async def test_api_client_manages_only_its_own_webhooks(
     ).status_code == 404
     operator = await world.user("operator")
     assert (await world.as_(operator).get("/api/v1/webhooks")).status_code == 403
+
+
+async def test_a_delivery_claimed_by_a_worker_that_died_is_sent_once_its_lease_runs_out(
+    world: World, admin: Person, app: Any, receiver: Receiver
+) -> None:
+    from app.services.webhook_delivery import claim_due, fan_out
+
+    await _subscribe(world, admin, receiver.url, "ticket.created")
+    operator = await world.user("operator")
+    await world.as_(operator).post("/api/v1/tickets", json=ticket_body())
+    async with app.state.sessionmaker() as session:  # a worker claims, then dies
+        await fan_out(session, utcnow())
+        claimed = await claim_due(session, utcnow())
+        await session.commit()
+    assert len(claimed) == 1
+    await _deliver_all(app)
+    assert receiver.received == []  # still leased: nobody else sends it meanwhile
+    async with app.state.sessionmaker() as session:
+        await session.execute(update(WebhookDelivery).values(
+            leased_until=utcnow() - timedelta(seconds=1)))
+        await session.commit()
+    await _deliver_all(app)
+    assert len(receiver.received) == 1
