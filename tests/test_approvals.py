@@ -13,89 +13,25 @@ from sqlalchemy import update
 
 from app.models.approval import ApprovalApplication
 from app.workflow.sweeper import sweep_overdue
+from tests.approval_hall import (
+    COMPANY_CODE,
+    PERSON_ID,
+    application_body,
+    make_hall,
+)
 from tests.conftest import World
 from tests.factories import Person
 
 ZONE = ZoneInfo("Asia/Shanghai")
-PERSON_ID = "11010519491231002X"  # GB 11643's own example
-COMPANY_CODE = "91350100M000100Y43"
-FORM = {"code": "shenqingshu", "name": "申请书", "required": True}
-PLAN = {"code": "shigong_fangan", "name": "施工方案", "required": True}
-PROXY = {"code": "weituoshu", "name": "授权委托书", "required": False}
-
-
-async def _service(world: World, admin: Person, department: dict[str, Any], **fields: Any) -> Any:
-    body = {
-        "code": "daolu_wajue",
-        "name": "城市道路占用、挖掘审批",
-        "department_id": str(department["id"]),
-        "legal_limit_days": 20,
-        "committed_limit_days": 5,
-        "required_materials": [FORM, PLAN, PROXY],
-        **fields,
-    }
-    response = await world.as_(admin).post("/api/v1/approval-services", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 @pytest.fixture
 async def hall(world: World, admin: Person) -> dict[str, Any]:
-    """An approval hall: the city-management department's people and services, and another's."""
-    urban = await world.department("CG-SP", name="城管局审批科")
-    housing = await world.department("ZJ-SP", name="住建局审批科")
-    return {
-        "admin": admin,
-        "urban": urban,
-        "road": await _service(world, admin, urban),
-        "spot": await _service(
-            world,
-            admin,
-            urban,
-            code="zhaopai_jiban",
-            name="门头招牌设置（即办件）",
-            committed_limit_days=0,
-            on_the_spot=True,
-            required_materials=[FORM],
-        ),
-        "sign": await _service(
-            world,
-            admin,
-            urban,
-            code="huwai_guanggao",
-            name="设置大型户外广告审批",
-            committed_limit_days=7,
-            required_materials=[FORM],
-        ),
-        "housing_service": await _service(world, admin, housing, code="shigong_xuke"),
-        "clerk": await world.user("clerk", department=urban),
-        "reviewer": await world.user("reviewer", department=urban),
-        "leader": await world.user("leader", department=urban),
-        "other_clerk": await world.user("clerk", department=housing),
-        "supervisor": await world.user("supervisor"),
-        "citizen": await world.user("citizen"),
-        "other_citizen": await world.user("citizen"),
-    }
-
-
-def _body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "service_code": "daolu_wajue",
-        "applicant": {
-            "type": "person",
-            "name": "王建国",
-            "id_number": PERSON_ID,
-            "phone": "13812345678",
-        },
-        "title": "建国路管线维修临时挖掘道路",
-        "materials": [{"code": "shenqingshu"}, {"code": "shigong_fangan"}],
-    }
-    body.update(overrides)
-    return body
+    return await make_hall(world, admin)
 
 
 async def _apply(world: World, who: Person, **overrides: Any) -> dict[str, Any]:
-    response = await world.as_(who).post("/api/v1/approvals", json=_body(**overrides))
+    response = await world.as_(who).post("/api/v1/approvals", json=application_body(**overrides))
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -298,7 +234,7 @@ async def test_material_files_are_attached_under_their_code_and_named_on_resubmi
     citizen, clerk = hall["citizen"], hall["clerk"]
     with_file = await world.as_(citizen).post(
         "/api/v1/approvals",
-        json=_body(materials=[{"code": "shenqingshu", "file_id": str(uuid.uuid4())}]),
+        json=application_body(materials=[{"code": "shenqingshu", "file_id": str(uuid.uuid4())}]),
     )
     assert with_file.status_code == 422 and with_file.json()["code"] == "unknown_file"
     application = await _apply(world, citizen, materials=[{"code": "shenqingshu"}])
@@ -455,7 +391,7 @@ async def test_green_channel_halves_the_committed_limit_rounded_up(
     clerk = hall["clerk"]
     body = {"service_code": "huwai_guanggao", "materials": [{"code": "shenqingshu"}]}
     refused = await world.as_(hall["citizen"]).post(
-        "/api/v1/approvals", json=_body(green_channel=True, **body)
+        "/api/v1/approvals", json=application_body(green_channel=True, **body)
     )
     assert refused.status_code == 403
     green = await _apply(world, clerk, green_channel=True, **body)
@@ -569,7 +505,7 @@ async def test_staff_see_and_act_on_their_own_departments_applications_only(
     for who in ("clerk", "reviewer", "leader", "supervisor", "admin"):
         listed = (await world.as_(hall[who]).get("/api/v1/approvals")).json()["items"]
         assert [a["id"] for a in listed] == [application["id"]], who
-    registered = await world.as_(other).post("/api/v1/approvals", json=_body())
+    registered = await world.as_(other).post("/api/v1/approvals", json=application_body())
     assert registered.status_code == 403
 
 
@@ -645,7 +581,7 @@ async def test_id_numbers_are_validated_by_their_check_digit(
         "phone": "13812345678",
     }
     response = await world.as_(hall["citizen"]).post(
-        "/api/v1/approvals", json=_body(applicant=applicant)
+        "/api/v1/approvals", json=application_body(applicant=applicant)
     )
     assert response.status_code == (201 if accepted else 422), response.text
     if accepted:
@@ -656,13 +592,17 @@ async def test_id_numbers_are_validated_by_their_check_digit(
 
 async def test_channels_follow_who_files(world: World, hall: dict[str, Any]) -> None:
     citizen, clerk = hall["citizen"], hall["clerk"]
-    refused = await world.as_(citizen).post("/api/v1/approvals", json=_body(channel="counter"))
+    refused = await world.as_(citizen).post(
+        "/api/v1/approvals", json=application_body(channel="counter")
+    )
     assert refused.status_code == 422 and refused.json()["code"] == "invalid_channel"
-    online_by_clerk = await world.as_(clerk).post("/api/v1/approvals", json=_body(channel="online"))
+    online_by_clerk = await world.as_(clerk).post(
+        "/api/v1/approvals", json=application_body(channel="online")
+    )
     assert online_by_clerk.status_code == 422
     door = await _apply(world, clerk, channel="door_to_door")
     assert door["channel"] == "door_to_door" and door["created_by_id"] == str(clerk.id)
-    reviewer = await world.as_(hall["reviewer"]).post("/api/v1/approvals", json=_body())
+    reviewer = await world.as_(hall["reviewer"]).post("/api/v1/approvals", json=application_body())
     assert reviewer.status_code == 403
 
 
@@ -670,9 +610,9 @@ async def test_unknown_materials_and_services_are_refused(
     world: World, hall: dict[str, Any]
 ) -> None:
     api = world.as_(hall["citizen"])
-    unknown = await api.post("/api/v1/approvals", json=_body(service_code="nope"))
+    unknown = await api.post("/api/v1/approvals", json=application_body(service_code="nope"))
     assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_service"
-    material = await api.post("/api/v1/approvals", json=_body(materials=[{"code": "x"}]))
+    material = await api.post("/api/v1/approvals", json=application_body(materials=[{"code": "x"}]))
     assert material.status_code == 422 and material.json()["code"] == "unknown_material"
 
 
@@ -688,7 +628,7 @@ async def test_seeded_services_take_applications_once_assigned_a_department(
     } <= set(seeded)
     waste = seeded["建筑垃圾处置核准"]
     assert waste["fee"] == "0.00" and waste["committed_limit_days"] <= waste["legal_limit_days"]
-    body = _body(service_code=waste["code"], materials=[{"code": "shenqingshu"}])
+    body = application_body(service_code=waste["code"], materials=[{"code": "shenqingshu"}])
     refused = await world.as_(hall["citizen"]).post("/api/v1/approvals", json=body)
     assert refused.status_code == 422 and refused.json()["code"] == "service_not_assigned"
     assigned = await world.as_(hall["admin"]).patch(

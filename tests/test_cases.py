@@ -4,193 +4,45 @@ Every test drives the API. Where a rule turns on time passing (windows, due date
 test moves the stored dates back with a direct UPDATE, as if the days had gone by.
 """
 
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from itertools import count
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import update
 
 from app.config import get_settings
 from app.models.base import utcnow
-from app.models.case import EnforcementCase
 from app.services.penalties import (
     Interval,
     add_years,
     late_surcharge,
     surcharge_days,
 )
+from tests.case_bureau import (
+    COMPANY,
+    LARGE_FINE,
+    LEGAL_BASIS,
+    PARTIES,
+    PERSON,
+    WARNING_AND_FINE,
+    ZONE,
+    Bureau,
+    case_body,
+    decision_number,
+    make_bureau,
+    move_dates,
+    today,
+)
 from tests.conftest import World
 from tests.factories import Person, ticket_body
-
-ZONE = ZoneInfo("Asia/Shanghai")
-WARNING_AND_FINE = {"kinds": ["warning", "fine"], "fine_amount": "5000.00"}
-LARGE_FINE = {"kinds": ["fine"], "fine_amount": "10000.00"}
-LEGAL_BASIS = {
-    "violated": "《城市市容和环境卫生管理条例》第十四条",
-    "applied": "《城市市容和环境卫生管理条例》第三十六条",
-}
-PERSON = {
-    "type": "person",
-    "name": "张三丰",
-    "id_number": "110101199001011234",
-    "address": "朝阳区幸福小区1号楼",
-    "phone": "13812345678",
-}
-_decision_numbers = count(1)
-
-
-def today() -> date:
-    return datetime.now(ZONE).date()
-
-
-def case_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "source": "inspection",
-        "title": "占道经营",
-        "category_code": "zhandao_jingying",
-        "party": PERSON,
-        "location": {"address": "建国路88号", "district": "朝阳区"},
-        "facts": "当事人在人行道上摆摊经营水果，影响行人通行。",
-        "violation_occurred_on": (today() - timedelta(days=3)).isoformat(),
-        "discovered_on": today().isoformat(),
-    }
-    body.update(overrides)
-    return body
-
-
-def decision_number() -> str:
-    return f"朝城管罚字〔2026〕{next(_decision_numbers)}号"
-
-
-@dataclass
-class Bureau:
-    """An enforcement brigade, a second one, the legal office and a supervisor."""
-
-    world: World
-    brigade: dict[str, Any]
-    inspector: Person
-    partner: Person
-    leader: Person
-    reviewer: Person
-    supervisor: Person
-    outsider: Person
-    roles: dict[str, Person] = field(default_factory=dict)
-
-    def officers(self, *people: Person) -> list[dict[str, str]]:
-        people = people or (self.inspector, self.partner)
-        return [
-            {"user_id": str(person.id), "credential_number": f"1101{index:04d}"}
-            for index, person in enumerate(people, start=1)
-        ]
-
-    async def create(self, who: Person | None = None, **overrides: Any) -> dict[str, Any]:
-        response = await self.world.as_(who or self.inspector).post(
-            "/api/v1/cases", json=case_body(**overrides)
-        )
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    async def act(
-        self,
-        case: dict[str, Any],
-        action: str,
-        who: Person | None = None,
-        expect: int = 200,
-        **body: Any,
-    ) -> dict[str, Any]:
-        actor = who or self.roles.get(action, self.inspector)
-        response = await self.world.as_(actor).post(
-            f"/api/v1/cases/{case['id']}/actions/{action}", json=body
-        )
-        assert response.status_code == expect, response.text
-        return response.json()
-
-    async def get(self, case: dict[str, Any], who: Person | None = None) -> Any:
-        return await self.world.as_(who or self.inspector).get(f"/api/v1/cases/{case['id']}")
-
-    async def events(self, case: dict[str, Any], who: Person | None = None) -> list[Any]:
-        response = await self.world.as_(who or self.supervisor).get(
-            f"/api/v1/cases/{case['id']}/events", params={"limit": 100}
-        )
-        assert response.status_code == 200, response.text
-        items: list[Any] = response.json()["items"]
-        return items
-
-    async def filed(self, **overrides: Any) -> dict[str, Any]:
-        case = await self.create(**overrides)
-        return await self.act(case, "file", officers=self.officers())
-
-    async def in_review(self, penalty: dict[str, Any] = WARNING_AND_FINE, **kw: Any) -> Any:
-        case = await self.filed(**kw)
-        return await self.act(
-            case, "conclude", facts="查明当事人占道经营。", legal_basis=LEGAL_BASIS,
-            proposed_penalty=penalty,
-        )  # fmt: skip
-
-    async def notified(self, penalty: dict[str, Any] = WARNING_AND_FINE, **kw: Any) -> Any:
-        case = await self.in_review(penalty, **kw)
-        await self.act(case, "pass_review", opinion="事实清楚，证据确凿，适用法律正确。")
-        return await self.act(case, "notify", notified_at=utcnow().isoformat())
-
-    async def pending(self, penalty: dict[str, Any] = WARNING_AND_FINE, **kw: Any) -> Any:
-        case = await self.notified(penalty, **kw)
-        return await self.act(case, "proceed", waived=True)
-
-    async def decided(self, penalty: dict[str, Any] = WARNING_AND_FINE, **kw: Any) -> Any:
-        case = await self.pending(penalty, **kw)
-        return await self.act(case, "decide", penalty=penalty, decision_number=decision_number())
-
-    async def served(self, penalty: dict[str, Any] = WARNING_AND_FINE, **kw: Any) -> Any:
-        case = await self.decided(penalty, **kw)
-        return await self.act(case, "serve", method="in_person", served_at=utcnow().isoformat())
 
 
 @pytest.fixture
 async def bureau(world: World) -> Bureau:
-    brigade = await world.department("CY-ZF", name="朝阳城管执法大队", districts=["朝阳区"])
-    other = await world.department("HD-ZF", name="海淀城管执法大队", districts=["海淀区"])
-    legal = await world.department("FZK", name="法制科")
-    leader = await world.user("leader", department=brigade)
-    reviewer = await world.user("legal_reviewer", department=legal)
-    supervisor = await world.user("supervisor")
-    return Bureau(
-        world=world,
-        brigade=brigade,
-        inspector=await world.user("inspector", department=brigade, full_name="李执法"),
-        partner=await world.user("inspector", department=brigade, full_name="王执法"),
-        leader=leader,
-        reviewer=reviewer,
-        supervisor=supervisor,
-        outsider=await world.user("inspector", department=other),
-        roles={
-            **dict.fromkeys(
-                ("decide", "decide_no_penalty", "transfer", "apply_enforcement", "close", "extend"),
-                leader,
-            ),
-            "pass_review": reviewer,
-            "return_review": reviewer,
-            "revoke": supervisor,
-        },
-    )
-
-
-async def move_dates(app: Any, case: dict[str, Any], **values: Any) -> None:
-    """As if days had passed: set the stored dates of a case directly."""
-    async with app.state.sessionmaker() as session:
-        await session.execute(
-            update(EnforcementCase)
-            .where(EnforcementCase.id == uuid.UUID(case["id"]))  # type: ignore[arg-type]
-            .values(**values)
-        )
-        await session.commit()
+    return await make_bureau(world)
 
 
 # The ordinary procedure
@@ -315,7 +167,7 @@ def test_limitation_of_a_leap_day_ends_on_the_28th() -> None:
 async def test_decision_on_the_spot_is_limited_to_a_warning_or_a_small_fine(
     bureau: Bureau, party_type: str, penalty: dict[str, Any], expect: int
 ) -> None:
-    case = await bureau.create(party={**PERSON, "type": party_type})
+    case = await bureau.create(party=PARTIES[party_type])
     result = await bureau.act(
         case,
         "decide_on_the_spot",
@@ -379,7 +231,7 @@ async def test_hearing_for_a_large_fine_then_decision(bureau: Bureau) -> None:
 async def test_hearing_only_for_large_fines_suspension_or_revocation(
     bureau: Bureau, party_type: str, penalty: dict[str, Any], qualifies: bool
 ) -> None:
-    case = await bureau.notified(penalty, party={**PERSON, "type": party_type})
+    case = await bureau.notified(penalty, party=PARTIES[party_type])
     assert ("request_hearing" in case["allowed_actions"]) is qualifies
     result = await bureau.act(case, "request_hearing", expect=200 if qualifies else 422)
     if not qualifies:
@@ -742,28 +594,23 @@ async def test_party_data_is_masked_outside_the_department(bureau: Bureau) -> No
     assert masked == {
         "type": "person",
         "name": "张**",
-        "id_number": "110101********1234",
+        "id_number": "110101********1237",
         "address": PERSON["address"],
         "phone": "139****1111",
     }
     history = str(await bureau.events(case, bureau.reviewer))
-    for secret in ("张三丰", "110101199001011234", "13812345678", "13900001111"):
+    for secret in ("张三丰", PERSON["id_number"], "13812345678", "13900001111"):
         assert secret not in history
-    assert "110101********1234" in history
+    assert "110101********1237" in history
     for insider in (bureau.inspector, bureau.leader, bureau.supervisor):
         assert (await bureau.get(case, insider)).json()["party"]["name"] == "张三丰"
     assert "13900001111" in str(await bureau.events(case, bureau.leader))
 
 
 async def test_an_organisations_name_is_not_masked(bureau: Bureau) -> None:
-    company = {
-        "type": "organisation",
-        "name": "某某餐饮有限公司",
-        "id_number": "91110105MA01C3XK2Y",
-    }
-    case = await bureau.in_review(party=company)
+    case = await bureau.in_review(party=COMPANY)
     party = (await bureau.get(case, bureau.reviewer)).json()["party"]
-    assert party["name"] == "某某餐饮有限公司" and party["id_number"] == "911101********XK2Y"
+    assert party["name"] == "某某餐饮有限公司" and party["id_number"] == "911101********XK2J"
 
 
 async def test_details_are_editable_only_until_the_investigation_concludes(
@@ -781,9 +628,11 @@ async def test_details_are_editable_only_until_the_investigation_concludes(
     too_long = [{**measures[0], "ends_on": (today() + timedelta(days=61)).isoformat()}]
     assert (await api.patch(url, json={"measures": too_long})).status_code == 422
     assert (await api.patch(url, json={"status": "closed"})).status_code == 422
-    unchanged = await api.patch(url, json={"title": None, "legal_basis": None})
-    assert unchanged.status_code == 200 and unchanged.json()["title"] == case["title"]
-    assert unchanged.json()["legal_basis"] is None
+    refused_null = await api.patch(url, json={"title": None})
+    assert refused_null.status_code == 422 and "title cannot be null" in refused_null.text
+    cleared = await api.patch(url, json={"legal_basis": None})
+    assert cleared.status_code == 200 and cleared.json()["title"] == case["title"]
+    assert cleared.json()["legal_basis"] is None
     supervisor_edit = await bureau.world.as_(bureau.supervisor).patch(url, json={"title": "x"})
     assert supervisor_edit.status_code == 403
     await bureau.act(
@@ -801,6 +650,60 @@ async def test_registration_checks_dates_and_category(bureau: Bureau) -> None:
     assert unknown.json()["code"] == "unknown_category"
     from_ticket = await api.post("/api/v1/cases", json=case_body(source="ticket"))
     assert from_ticket.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("party_type", "id_number", "accepted"),
+    [
+        ("person", PERSON["id_number"], True),
+        ("person", "11010519491231002x", True),  # GB 11643's own example, lower-case x
+        ("person", "110101199001011234", False),  # wrong check digit
+        ("person", "110101199002301237", False),  # 30 February
+        ("person", COMPANY["id_number"], False),
+        ("organisation", COMPANY["id_number"], True),
+        ("organisation", COMPANY["id_number"].lower(), True),
+        ("organisation", "91110105MA01C3XK2Y", False),  # wrong check character
+        ("organisation", PERSON["id_number"], False),
+        ("person", None, True),  # a party who gave no number
+    ],
+)
+async def test_party_id_numbers_are_validated_by_their_check_digit(
+    bureau: Bureau, party_type: str, id_number: str | None, accepted: bool
+) -> None:
+    party = {**PARTIES[party_type], "id_number": id_number}
+    response = await bureau.world.as_(bureau.inspector).post(
+        "/api/v1/cases", json=case_body(party=party)
+    )
+    assert response.status_code == (201 if accepted else 422), response.text
+    if accepted:
+        seen = response.json()["party"]["id_number"]
+        assert seen == (id_number.upper() if id_number else None)
+    else:
+        problem = response.json()
+        assert problem["errors"][0]["loc"][:2] == ["body", "party"]
+        assert "check" in problem["errors"][0]["msg"]
+
+
+async def test_edits_and_escalations_check_the_partys_id_number_too(
+    bureau: Bureau, world: World
+) -> None:
+    wrong = {**PERSON, "id_number": "110101199001011234"}
+    case = await bureau.create()
+    patched = await world.as_(bureau.inspector).patch(
+        f"/api/v1/cases/{case['id']}", json={"party": wrong}
+    )
+    assert patched.status_code == 422 and "GB 11643" in patched.text
+    operator = await world.user("operator")
+    handler = await world.user("handler", department=bureau.brigade)
+    ticket = (await world.as_(operator).post("/api/v1/tickets", json=ticket_body())).json()
+    url = f"/api/v1/tickets/{ticket['id']}"
+    await world.as_(operator).post(
+        f"{url}/actions/dispatch", json={"department_id": str(bureau.brigade["id"])}
+    )
+    await world.as_(handler).post(f"{url}/actions/sign")
+    escalation = {"party": wrong, "violation_occurred_on": today().isoformat()}
+    refused = await world.as_(handler).post(f"{url}/actions/escalate", json=escalation)
+    assert refused.status_code == 422 and "GB 11643" in refused.text
 
 
 # Money
@@ -829,9 +732,9 @@ async def test_money_is_a_two_decimal_string_never_a_float(bureau: Bureau) -> No
 
 
 async def _on_the_spot(
-    bureau: Bureau, officers: list[Person], party_type: str, fine: str
+    bureau: Bureau, officers: list[Person], party: dict[str, Any], fine: str
 ) -> dict[str, Any]:
-    case = await bureau.create(party={**PERSON, "type": party_type})
+    case = await bureau.create(party=party)
     return await bureau.act(
         case,
         "decide_on_the_spot",
@@ -844,8 +747,8 @@ async def _on_the_spot(
 
 async def test_list_filters_by_officer_fine_party_and_keyword(bureau: Bureau, world: World) -> None:
     third = await world.user("inspector", department=bureau.brigade)
-    small = await _on_the_spot(bureau, [bureau.inspector, bureau.partner], "person", "200")
-    large = await _on_the_spot(bureau, [bureau.inspector, third], "organisation", "3000")
+    small = await _on_the_spot(bureau, [bureau.inspector, bureau.partner], PERSON, "200")
+    large = await _on_the_spot(bureau, [bureau.inspector, third], COMPANY, "3000")
     await bureau.create()
 
     async def ids(who: Person = bureau.inspector, **params: Any) -> list[str]:
@@ -862,14 +765,15 @@ async def test_list_filters_by_officer_fine_party_and_keyword(bureau: Bureau, wo
         small["id"],
     ]
     assert await ids(q=small["decision_number"]) == [small["id"]]
-    assert len(await ids(party_id_number=PERSON["id_number"].lower())) == 3
+    assert len(await ids(party_id_number=PERSON["id_number"].lower())) == 2
+    assert await ids(party_id_number=COMPANY["id_number"]) == [large["id"]]
     assert await ids(bureau.outsider, party_id_number=PERSON["id_number"]) == []
     bad = await world.as_(bureau.inspector).get("/api/v1/cases", params={"fine_min": "1.001"})
     assert bad.status_code == 422
 
 
 async def test_statistics_count_what_the_bureau_reports(bureau: Bureau, world: World) -> None:
-    await _on_the_spot(bureau, [bureau.inspector, bureau.partner], "person", "200")
+    await _on_the_spot(bureau, [bureau.inspector, bureau.partner], PERSON, "200")
     dismissed = await bureau.create()
     await bureau.act(dismissed, "dismiss", reason="不予立案")
     transferred = await bureau.filed()

@@ -297,8 +297,9 @@ async def test_a_delivery_claimed_by_a_worker_that_died_is_sent_once_its_lease_r
     await _deliver_all(app)
     assert receiver.received == []  # still leased: nobody else sends it meanwhile
     async with app.state.sessionmaker() as session:
-        await session.execute(update(WebhookDelivery).values(
-            leased_until=utcnow() - timedelta(seconds=1)))
+        await session.execute(
+            update(WebhookDelivery).values(leased_until=utcnow() - timedelta(seconds=1))
+        )
         await session.commit()
     await _deliver_all(app)
     assert len(receiver.received) == 1

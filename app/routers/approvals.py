@@ -1,14 +1,16 @@
 """Approval applications (行政审批): every router of the module, registered in app.main."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from app.deps import AdminActor, CurrentActor, IfMatch, SessionDep
 from app.errors import problem_responses
+from app.models.base import utcnow
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
+from app.report_period import FromQuery, ToQuery
 from app.routers.record_routes import render_record, workflow_router
 from app.schemas.approval import (
     ApprovalCreate,
@@ -20,12 +22,15 @@ from app.schemas.approval import (
     ServicePublic,
     ServiceUpdate,
 )
+from app.schemas.common import IsoDateTime
 from app.services import approval_catalogue as catalogue
-from app.services import approvals
+from app.services import approval_export, approvals
 from app.services.approval_stats import ApprovalGroup, ApprovalStats, approval_stats
 from app.services.approvals import APPROVALS, ApprovalFilters
+from app.services.exports import XLSX_TYPE, ExportFormat, record_rows, table_response
+from app.services.record_queries import visible_query
 from app.services.versioning import set_etag
-from app.workflows.approval import STATES
+from app.workflows.approval import APPROVAL_WORKFLOW, STATES
 
 router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 services_router = APIRouter(prefix="/api/v1/approval-services", tags=["approval services"])
@@ -40,8 +45,8 @@ def approval_filters(
     is_overdue: bool | None = None,
     channel: Channel | None = None,
     green_channel: bool | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: IsoDateTime | None = None,
+    created_to: IsoDateTime | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
 ) -> ApprovalFilters:
     return ApprovalFilters(
@@ -99,6 +104,33 @@ async def list_approvals(
         items=[await approvals.render(session, row, actor) for row in rows[:limit]],
         next_cursor=next_cursor_for(rows, limit),
     )
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    summary="Export applications",
+    description="The list with the same filters, as `csv` (UTF-8 with BOM) or `xlsx`, "
+    "streamed; Chinese column headers, times in the agency's zone, the applicant's ID number "
+    "and phone masked as `GET /api/v1/approvals/{id}` masks them for the caller.",
+    responses={
+        200: {"content": {"text/csv": {}, XLSX_TYPE: {}}},
+        **problem_responses(401, 403, 422),
+    },
+    operation_id="approvals_export",
+)
+async def export_approvals(
+    request: Request,
+    session: SessionDep,
+    actor: CurrentActor,
+    filters: Filters,
+    format: ExportFormat = "xlsx",
+) -> StreamingResponse:
+    columns = approval_export.approval_columns(await approval_export.service_names(session))
+    query = visible_query(APPROVAL_WORKFLOW, actor, approvals.filter_clauses(filters, utcnow()))
+    zone = request.app.state.settings.zone
+    rows = record_rows(request.app.state.sessionmaker, query, columns, actor, zone)
+    return table_response(format, "行政审批", [c.header for c in columns], rows)
 
 
 @router.get(
@@ -229,12 +261,33 @@ async def approvals_stats(
     session: SessionDep,
     actor: CurrentActor,
     group_by: ApprovalGroup = "service",
-    date_from: Annotated[
-        datetime | None, Query(alias="from", description="Created at or after.")
-    ] = None,
-    date_to: Annotated[datetime | None, Query(alias="to", description="Created before.")] = None,
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
 ) -> ApprovalStats:
     return await approval_stats(session, actor, group_by, date_from, date_to)
+
+
+@stats_router.get(
+    "/approvals/export",
+    response_class=StreamingResponse,
+    summary="Approval statistics as a spreadsheet",
+    description="The table of `GET /api/v1/stats/approvals` with Chinese headers, services "
+    "and channels by name, ready to paste into a report.",
+    responses={200: {"content": {XLSX_TYPE: {}, "text/csv": {}}}, **problem_responses(401, 422)},
+    operation_id="stats_approvals_export",
+)
+async def approvals_stats_export(
+    session: SessionDep,
+    actor: CurrentActor,
+    group_by: ApprovalGroup = "service",
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+    format: ExportFormat = "xlsx",
+) -> StreamingResponse:
+    stats = await approval_stats(session, actor, group_by, date_from, date_to)
+    names = await approval_export.service_names(session)
+    rows = approval_export.stats_rows(stats, names)
+    return table_response(format, "行政审批统计", approval_export.STATS_HEADERS, rows)
 
 
 routers: list[APIRouter] = [router, workflow_router(APPROVALS), services_router, stats_router]

@@ -1,22 +1,26 @@
 """Enforcement cases (行政处罚案件): every router of the module, registered in app.main."""
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from app.deps import CurrentActor, IfMatch, SessionDep
 from app.errors import problem_responses
+from app.models.base import utcnow
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
 from app.report_period import FromQuery, ToQuery
 from app.routers.record_routes import render_record, workflow_router
 from app.schemas.case import CaseCreate, CasePublic, CaseUpdate, Source
-from app.services import cases
+from app.schemas.common import IsoDateTime
+from app.services import case_export, cases
 from app.services.case_stats import CaseGroup, CaseStats, case_stats
 from app.services.cases import CASES, CaseFilters
-from app.workflows.case import STATES
+from app.services.exports import XLSX_TYPE, ExportFormat, record_rows, table_response
+from app.services.record_queries import visible_query
+from app.workflows.case import CASE_WORKFLOW, STATES
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 stats_router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
@@ -33,8 +37,8 @@ def case_filters(
     district: Annotated[str | None, Query(max_length=100)] = None,
     department_id: uuid.UUID | None = None,
     is_overdue: bool | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: IsoDateTime | None = None,
+    created_to: IsoDateTime | None = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     officer_id: Annotated[
         uuid.UUID | None, Query(description="Cases this officer handles.")
@@ -110,6 +114,32 @@ async def list_cases(
 
 
 @router.get(
+    "/export",
+    response_class=StreamingResponse,
+    summary="Export cases",
+    description="The list with the same filters, as `csv` (UTF-8 with BOM) or `xlsx`, "
+    "streamed; Chinese column headers, times in the agency's zone, money as exact "
+    "two-decimal text, the party masked as `GET /api/v1/cases/{id}` masks it for the caller.",
+    responses={
+        200: {"content": {"text/csv": {}, XLSX_TYPE: {}}},
+        **problem_responses(401, 403, 422),
+    },
+    operation_id="cases_export",
+)
+async def export_cases(
+    request: Request,
+    actor: CurrentActor,
+    filters: Filters,
+    format: ExportFormat = "xlsx",
+) -> StreamingResponse:
+    query = visible_query(CASE_WORKFLOW, actor, cases.filter_clauses(filters, actor, utcnow()))
+    columns = case_export.CASE_COLUMNS
+    zone = request.app.state.settings.zone
+    rows = record_rows(request.app.state.sessionmaker, query, columns, actor, zone)
+    return table_response(format, "行政处罚案件", [c.header for c in columns], rows)
+
+
+@router.get(
     "/{record_id}",
     response_model=CasePublic,
     summary="Read a case",
@@ -168,6 +198,28 @@ async def cases_stats(
     date_to: ToQuery = None,
 ) -> CaseStats:
     return await case_stats(session, actor, group_by, date_from, date_to)
+
+
+@stats_router.get(
+    "/cases/export",
+    response_class=StreamingResponse,
+    summary="Case statistics as a spreadsheet",
+    description="The table of `GET /api/v1/stats/cases` with Chinese headers, one column per "
+    "kind of penalty, money in yuan as exact two-decimal text.",
+    responses={200: {"content": {XLSX_TYPE: {}, "text/csv": {}}}, **problem_responses(401, 422)},
+    operation_id="stats_cases_export",
+)
+async def cases_stats_export(
+    session: SessionDep,
+    actor: CurrentActor,
+    group_by: CaseGroup = "category",
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
+    format: ExportFormat = "xlsx",
+) -> StreamingResponse:
+    stats = await case_stats(session, actor, group_by, date_from, date_to)
+    rows = case_export.stats_rows(stats)
+    return table_response(format, "行政处罚统计", case_export.STATS_HEADERS, rows)
 
 
 routers: list[APIRouter] = [router, workflow_router(CASES), stats_router]

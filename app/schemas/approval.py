@@ -14,8 +14,8 @@ from pydantic import (
     model_validator,
 )
 
-from app.schemas.common import LongText, Phone, Reason, ShortText
-from app.services.id_numbers import is_resident_id, is_unified_social_credit_code, normalise
+from app.schemas.common import LongText, PatchModel, Phone, Reason, ShortText
+from app.services.id_numbers import checked_id_number
 from app.workflow.definition import ActionBody
 
 Code = Annotated[
@@ -74,7 +74,7 @@ class ServiceCreate(StrictModel):
         return self
 
 
-class ServiceUpdate(StrictModel):
+class ServiceUpdate(PatchModel):
     """Any field but ``code``, which applications refer to."""
 
     name: ShortText | None = None
@@ -120,13 +120,7 @@ class Applicant(StrictModel):
 
     @model_validator(mode="after")
     def _id_number_checks(self) -> Self:
-        self.id_number = normalise(self.id_number)
-        if self.type == "person" and not is_resident_id(self.id_number):
-            raise ValueError("id_number is not a valid resident ID number (GB 11643 check digit)")
-        if self.type == "organisation" and not is_unified_social_credit_code(self.id_number):
-            raise ValueError(
-                "id_number is not a valid unified social credit code (GB 32100 check character)"
-            )
+        self.id_number = checked_id_number(self.type, self.id_number)
         return self
 
 
@@ -182,7 +176,7 @@ class ApprovalCreate(StrictModel):
         return self
 
 
-class ApprovalUpdate(StrictModel):
+class ApprovalUpdate(PatchModel):
     title: ShortText | None = None
     applicant: ApplicantContact | None = None
 

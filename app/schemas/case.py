@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from app.models.money import to_yuan
-from app.schemas.common import LongText, Reason, ShortText
+from app.schemas.common import LongText, PatchModel, Reason, ShortText
 from app.schemas.party import Party
 from app.schemas.ticket import CategoryCode, Location
 from app.workflow.definition import ActionBody
@@ -142,7 +142,7 @@ class CaseCreate(BaseModel):
                     "source": "inspection",
                     "title": "占道经营",
                     "category_code": "zhandao_jingying",
-                    "party": {"type": "person", "name": "张三", "id_number": "110101199001011234"},
+                    "party": {"type": "person", "name": "张三", "id_number": "110101199001011237"},
                     "location": {"address": "建国路88号", "district": "朝阳区"},
                     "facts": "当事人在人行道上摆摊经营水果。",
                     "violation_occurred_on": "2026-11-20",
@@ -173,10 +173,10 @@ class CaseCreate(BaseModel):
     measures: list[Measure] = Field(default_factory=list, max_length=20)
 
 
-class CaseUpdate(BaseModel):
+class CaseUpdate(PatchModel):
     """Details editable before the investigation concludes; dates only before filing."""
 
-    model_config = ConfigDict(extra="forbid")
+    clearable = frozenset({"legal_basis"})
 
     title: ShortText | None = None
     category_code: CategoryCode | None = None

@@ -4,11 +4,12 @@ Its own module because hotline tickets name one when escalating to a case, and t
 ticket module must not depend on the case module's other shapes.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.schemas.common import Phone, ShortText
+from app.services.id_numbers import checked_id_number
 
 PartyType = Literal["person", "organisation"]
 IdNumber = Annotated[
@@ -21,6 +22,16 @@ class Party(BaseModel):
 
     type: PartyType
     name: ShortText
-    id_number: IdNumber | None = None
+    id_number: IdNumber | None = Field(
+        default=None,
+        description="Resident ID (person) or unified social credit code (organisation), "
+        "checked by its check character; may be left out when the party gave none.",
+    )
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
     phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def _id_number_checks(self) -> Self:
+        if self.id_number is not None:
+            self.id_number = checked_id_number(self.type, self.id_number)
+        return self

@@ -91,12 +91,21 @@ def mask_event_payload(
     return masked
 
 
+def phase_deadlines(application: ApprovalApplication) -> dict[str, datetime | None]:
+    """Each phase's deadline: the running clock's for the current phase, else the kept one."""
+    phase = phase_of(application.status)
+    running = application.due_at
+    return {
+        "acceptance_due_at": running if phase == "acceptance" else application.acceptance_due_at,
+        "decision_due_at": running if phase == "decision" else application.decision_due_at,
+        "delivery_due_at": running if application.decision is not None else None,
+    }
+
+
 async def render(
     session: AsyncSession, application: ApprovalApplication, actor: Actor
 ) -> ApprovalPublic:
     now = utcnow()
-    phase = phase_of(application.status)
-    running = application.due_at
     fields = application.model_dump(
         exclude={"is_overdue", "acceptance_due_at", "decision_due_at"}
         | {name for name in ApprovalApplication.model_fields if name.startswith("applicant_")}
@@ -104,11 +113,9 @@ async def render(
     return ApprovalPublic(
         **fields,
         applicant=applicant_view(application, actor),
-        clock_phase=phase,
+        clock_phase=phase_of(application.status),
         is_overdue=is_overdue_now(application, now),
-        acceptance_due_at=running if phase == "acceptance" else application.acceptance_due_at,
-        decision_due_at=running if phase == "decision" else application.decision_due_at,
-        delivery_due_at=running if application.decision is not None else None,
+        **phase_deadlines(application),
         allowed_actions=engine.allowed_actions(APPROVAL_WORKFLOW, application, actor, now),
     )
 
@@ -240,17 +247,11 @@ class ApprovalFilters:
     q: str | None = None
 
 
-async def list_approvals(
-    session: AsyncSession,
-    actor: Actor,
-    filters: ApprovalFilters,
-    limit: int,
-    cursor: str | None,
-) -> list[ApprovalApplication]:
+def filter_clauses(filters: ApprovalFilters, now: datetime) -> list[Any]:
     model = ApprovalApplication
-    clauses = common_filters(
+    return common_filters(
         model,
-        utcnow(),
+        now,
         equal={
             col(model.status): filters.status,
             col(model.service_code): filters.service_code,
@@ -269,6 +270,16 @@ async def list_approvals(
             col(model.licence_number),
         ],
     )
+
+
+async def list_approvals(
+    session: AsyncSession,
+    actor: Actor,
+    filters: ApprovalFilters,
+    limit: int,
+    cursor: str | None,
+) -> list[ApprovalApplication]:
+    clauses = filter_clauses(filters, utcnow())
     return await list_visible(session, APPROVAL_WORKFLOW, actor, clauses, limit, cursor)
 
 

@@ -26,6 +26,7 @@ from app.schemas.case import (
 )
 from app.schemas.party import Party
 from app.schemas.ticket import Location
+from app.services.case_evidence import CASE_EVIDENCE
 from app.services.categories import require_active_category
 from app.services.masking import mask_id_number, mask_name, mask_phone
 from app.services.numbering import next_number
@@ -366,4 +367,6 @@ async def list_cases(
     return await list_visible(session, CASE_WORKFLOW, actor, clauses, limit, cursor)
 
 
-CASES = register(RecordKind(CASE_WORKFLOW, CasePublic, render, mask_event_payload))
+CASES = register(
+    RecordKind(CASE_WORKFLOW, CasePublic, render, mask_event_payload, attachments=CASE_EVIDENCE)
+)

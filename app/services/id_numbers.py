@@ -1,4 +1,4 @@
-"""Check digits of the two national identifiers an applicant gives.
+"""Check digits of the two national identifiers applicants and case parties give.
 
 - Resident identity number (公民身份号码, GB 11643-1999): 17 digits and an ISO 7064
   MOD 11-2 check character (``0``-``9`` or ``X``), with the birth date at positions 7-14.
@@ -48,3 +48,15 @@ def is_unified_social_credit_code(value: str) -> bool:
         for char, weight in zip(code[:17], _CREDIT_WEIGHTS, strict=True)
     )
     return code[17] == _CREDIT_ALPHABET[(31 - total % 31) % 31]
+
+
+def checked_id_number(holder_type: str, value: str) -> str:
+    """The normalised number, if valid for a ``person`` or an ``organisation``; else ValueError."""
+    number = normalise(value)
+    if holder_type == "person" and not is_resident_id(number):
+        raise ValueError("id_number is not a valid resident ID number (GB 11643 check digit)")
+    if holder_type == "organisation" and not is_unified_social_credit_code(number):
+        raise ValueError(
+            "id_number is not a valid unified social credit code (GB 32100 check character)"
+        )
+    return number

@@ -1,0 +1,49 @@
+"""Evidence of an enforcement case: what it may be, and when it may still change.
+
+行政处罚法 第四十六条 lists the evidence a penalty rests on; 第四十七条 requires the whole
+procedure to be recorded and kept. Once the investigation is concluded (or the case was
+decided on the spot), the evidence the decision was proposed on is fixed: files may still
+be added while the case is open, but none is ever removed again, even if the case comes
+back to investigation after a legal review or a revocation.
+"""
+
+from typing import Any
+
+from app.models.case import EnforcementCase
+from app.workflow.registry import AttachmentPolicy
+from app.workflows.case import FINISHED
+
+EVIDENCE_KINDS = frozenset({"photo", "video", "audio", "transcript", "document", "on_site_record"})
+EVIDENCE_STATES = ("registered", "investigating")
+
+
+def _case(record: Any) -> EnforcementCase:
+    assert isinstance(record, EnforcementCase)
+    return record
+
+
+def has_left_investigation(case: EnforcementCase) -> bool:
+    """Concluded at least once (a proposed penalty), or decided and revoked since."""
+    return (
+        case.status not in EVIDENCE_STATES
+        or case.proposed_kinds is not None
+        or case.revoke_count > 0
+    )
+
+
+def evidence_open(record: Any) -> str | None:
+    case = _case(record)
+    if case.status in FINISHED:
+        return f"The case is {case.status}: no evidence can be added"
+    return None
+
+
+def evidence_removable(record: Any) -> str | None:
+    if has_left_investigation(_case(record)):
+        return "Evidence is immutable once the case has left investigation"
+    return None
+
+
+CASE_EVIDENCE = AttachmentPolicy(
+    kinds=EVIDENCE_KINDS, uploadable=evidence_open, deletable=evidence_removable
+)
