@@ -165,6 +165,23 @@ async def test_accept_without_every_required_material_is_422_naming_them(
     assert "施工方案" in problem["detail"] and "申请书" not in problem["detail"]
 
 
+async def test_uploaded_files_count_as_provided_materials_at_acceptance(
+    world: World, hall: dict[str, Any]
+) -> None:
+    citizen = hall["citizen"]
+    application = await _apply(
+        world, citizen, materials=[{"code": "shenqingshu"}, {"code": "weituoshu"}]
+    )
+    uploaded = await world.as_(citizen).post(
+        f"/api/v1/approvals/{application['id']}/attachments",
+        files={"file": ("施工方案.pdf", b"%PDF-1.4\n" + b"0" * 300, "application/pdf")},
+        data={"kind": "shigong_fangan"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    accepted = await _act(world, hall["clerk"], application, "accept")
+    assert accepted["status"] == "under_review"
+
+
 async def test_supplement_pauses_acceptance_and_resubmission_restarts_it(
     world: World, hall: dict[str, Any]
 ) -> None:

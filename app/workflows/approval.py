@@ -97,8 +97,11 @@ def green_channel_limit(committed_limit_days: int, green_channel: bool) -> int:
     return math.ceil(committed_limit_days / 2) if green_channel else committed_limit_days
 
 
-def missing_required(application: ApprovalApplication) -> list[dict[str, str]]:
-    provided = {m["code"] for m in application.materials if m.get("provided")}
+def missing_required(
+    application: ApprovalApplication, attached: frozenset[str] = frozenset()
+) -> list[dict[str, str]]:
+    """Required materials neither marked provided nor uploaded under their code."""
+    provided = {m["code"] for m in application.materials if m.get("provided")} | attached
     return [
         {"code": m["code"], "name": m["name"]}
         for m in application.required_materials
@@ -106,8 +109,13 @@ def missing_required(application: ApprovalApplication) -> list[dict[str, str]]:
     ]
 
 
-def materials_complete(ctx: ActionContext) -> None:
-    missing = missing_required(_application(ctx))
+async def materials_complete(ctx: ActionContext) -> None:
+    uploaded = await ctx.session.scalars(
+        select(col(Attachment.kind)).where(
+            col(Attachment.record_kind) == "approval", col(Attachment.record_id) == ctx.record.id
+        )
+    )
+    missing = missing_required(_application(ctx), frozenset(uploaded.all()))
     if missing:
         names = "; ".join(f"{m['name']} ({m['code']})" for m in missing)
         raise UnprocessableEntity(
