@@ -43,7 +43,11 @@ class Settings(BaseSettings):
     # set by each province, in yuan.
     hearing_threshold_person: Decimal = Decimal("10000")
     hearing_threshold_organisation: Decimal = Decimal("100000")
+    storage_backend: Literal["local", "s3"] = "local"
     storage_path: str = "./storage"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
     attachment_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     attachment_types: list[str] = [
         "image/jpeg",

@@ -34,7 +34,7 @@ from app.routers import (
 from app.routers.attachment_routes import attachment_router
 from app.seeds import seed_reference_data
 from app.services.identity import bootstrap_admin
-from app.services.storage import LocalStorage
+from app.services.storage import storage_from_settings
 from app.worker import background_worker
 from app.workflow.registry import record_kinds
 
@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for kind in record_kinds():
         if kind.attachments is not None:
             app.include_router(attachment_router(kind, kind.attachments))
-    app.state.storage = LocalStorage(settings.storage_path)
+    app.state.storage = storage_from_settings(settings)
 
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
