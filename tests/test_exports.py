@@ -78,3 +78,17 @@ async def test_export_refuses_an_unknown_format(world: World, office: dict[str, 
         "/api/v1/tickets/export", params={"format": "pdf"}
     )
     assert response.status_code == 422
+
+
+async def test_export_streams_past_one_batch(
+    world: World, office: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import exports
+
+    monkeypatch.setattr(exports, "BATCH", 2)
+    api = world.as_(office["operator"])
+    for index in range(5):
+        await api.post("/api/v1/tickets", json=ticket_body(title=f"批量{index}"))
+    response = await api.get("/api/v1/tickets/export", params={"format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 1 + 7  # the header, the fixture's two tickets and these five

@@ -62,7 +62,10 @@ async def record_rows(
         stream = await session.stream_scalars(query.execution_options(yield_per=BATCH))
         async for partition in stream.partitions(BATCH):
             yield [[cell(c.value(record, actor), zone) for c in columns] for record in partition]
-            session.expunge_all()
+            # Done with these rows: let them go, so memory stays flat however many there are.
+            # (expunge_all would also drop the identity map the stream is still filling.)
+            for record in partition:
+                session.expunge(record)
 
 
 async def _csv(headers: list[str], batches: AsyncIterator[list[list[Any]]]) -> AsyncIterator[bytes]:
