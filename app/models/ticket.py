@@ -15,6 +15,8 @@ class Ticket(WorkflowRecord, table=True):
     __table_args__ = (
         Index("ix_tickets_status_created", "status", "created_at", "id"),
         Index("ix_tickets_department_created", "department_id", "created_at", "id"),
+        # The work queue: a department's tickets in the states it acts on.
+        Index("ix_tickets_department_status", "department_id", "status"),
         Index("ix_tickets_category_created", "category_code", "created_at", "id"),
         Index("ix_tickets_district_created", "district", "created_at", "id"),
         Index("ix_tickets_reporter_phone", "reporter_phone"),

@@ -90,7 +90,7 @@ async def list_tickets(
 ) -> Page[TicketPublic]:
     rows = await tickets.list_tickets(session, actor, filters, limit, cursor)
     return Page(
-        items=[await tickets.render(session, row, actor) for row in rows[:limit]],
+        items=await tickets.render_page(session, rows[:limit], actor),
         next_cursor=next_cursor_for(rows, limit),
     )
 

@@ -65,11 +65,37 @@ def mask_event_payload(payload: dict[str, Any], ticket: Ticket, actor: Actor) ->
     return {**payload, "reporter": {**reporter, "name": shown.name, "phone": shown.phone}}
 
 
+async def duplicates_of(
+    session: AsyncSession, tickets: list[Ticket]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The tickets merged into each of ``tickets``, in one query for a whole page."""
+    found: dict[uuid.UUID, list[uuid.UUID]] = {ticket.id: [] for ticket in tickets}
+    if not found:
+        return found
+    rows = await session.execute(
+        select(col(Ticket.duplicate_of), col(Ticket.id)).where(
+            col(Ticket.duplicate_of).in_(list(found))
+        )
+    )
+    for original, duplicate in rows.all():
+        if original is not None:
+            found[original].append(duplicate)
+    return found
+
+
 async def render(session: AsyncSession, ticket: Ticket, actor: Actor) -> TicketPublic:
+    return (await render_page(session, [ticket], actor))[0]
+
+
+async def render_page(
+    session: AsyncSession, tickets: list[Ticket], actor: Actor
+) -> list[TicketPublic]:
+    duplicates = await duplicates_of(session, tickets)
+    return [_public(ticket, actor, duplicates[ticket.id]) for ticket in tickets]
+
+
+def _public(ticket: Ticket, actor: Actor, duplicates: list[uuid.UUID]) -> TicketPublic:
     now = utcnow()
-    duplicates = (
-        await session.scalars(select(col(Ticket.id)).where(col(Ticket.duplicate_of) == ticket.id))
-    ).all()
     return TicketPublic(
         **ticket.model_dump(exclude={"is_overdue"}),
         location=Location(
@@ -77,7 +103,7 @@ async def render(session: AsyncSession, ticket: Ticket, actor: Actor) -> TicketP
         ),
         reporter=reporter_view(ticket, actor),
         is_overdue=is_overdue_now(ticket, now),
-        duplicates=list(duplicates),
+        duplicates=duplicates,
         allowed_actions=engine.allowed_actions(TICKET_WORKFLOW, ticket, actor, now),
     )
 
