@@ -20,8 +20,8 @@ run: migrate
 	$(BIN)/uvicorn app.main:app --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests migrations scripts
-	$(BIN)/ruff format --check app tests scripts
+	$(BIN)/ruff check app tests migrations scripts bench
+	$(BIN)/ruff format --check app tests scripts bench
 	$(BIN)/mypy
 
 format: $(STAMP)
@@ -49,6 +49,13 @@ test: lint test-sqlite test-postgres
 # Autogenerate a migration from the models: make migration m="what changed"
 migration: $(STAMP)
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+# The benchmark of issue 9 against PostgreSQL (GOVFLOW_BENCH_DATABASE_URL); see
+# docs/performance.md. BENCH_TICKETS=10000 make bench for the small run.
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/pip install --quiet py-spy
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache govflow.db*

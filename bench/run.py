@@ -1,0 +1,361 @@
+"""``make bench``: load, serve as deployed, drive with wrk, report against issue 9's targets.
+
+    python -m bench.run
+
+Environment (all optional):
+    GOVFLOW_BENCH_DATABASE_URL  postgresql+asyncpg://postgres@127.0.0.1:5432/govflow_bench
+    BENCH_TICKETS=1000000       loaded tickets (10000 for the small comparison run)
+    BENCH_SECONDS=12            per scenario; BENCH_STATS_SECONDS=10 per statistic
+    BENCH_CONNECTIONS=16        wrk connections (2 threads); statistics use one
+    BENCH_WORKERS=1,2           uvicorn worker counts, one server each
+    BENCH_EXPORT=1              time the full CSV export (on the first worker count)
+    BENCH_PROFILE=1             py-spy profiles of the hot endpoints after measuring
+    BENCH_SIGN_POOL=20000       dispatched tickets made for the ``sign`` scenario
+    BENCH_RELOAD=1              load again even if the same data is there
+
+Every figure of a run comes from the same minutes on the same machine; the ratios to
+``/healthz`` are what compare across runs on a noisy machine. The harness exits non-zero
+only when it fails itself, never for a missed target.
+"""
+
+import asyncio
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from app.config import Settings
+from app.security import create_access_token
+from bench import pgbench, pools, report, workload, wrk
+from bench.database import BenchDatabase, server_facts
+from bench.export import measure_export
+from bench.load_data import LoadPlan, as_uuid, bench_users, ensure_loaded, read_reference
+from bench.profiling import profile_scenario
+from bench.queries import census
+from bench.server import Server
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)).replace("_", ""))
+
+
+class Bench:
+    def __init__(self) -> None:
+        self.db = BenchDatabase.from_env()
+        self.plan = LoadPlan.from_env()
+        self.seconds = float(os.environ.get("BENCH_SECONDS", "12"))
+        self.stats_seconds = float(os.environ.get("BENCH_STATS_SECONDS", "10"))
+        self.connections = _env_int("BENCH_CONNECTIONS", 16)
+        self.workers = [int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(",")]
+        self.export = os.environ.get("BENCH_EXPORT", "1") == "1"
+        self.profile = os.environ.get("BENCH_PROFILE", "1") == "1" and shutil.which("py-spy")
+        self.sign_pool = _env_int("BENCH_SIGN_POOL", 20_000)
+        self.workdir = Path(
+            os.environ.get("BENCH_WORKDIR") or tempfile.mkdtemp(prefix="govflow-bench-")
+        )
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.secret = secrets.token_urlsafe(48)
+        self.load = wrk.Load(threads=2, connections=self.connections, seconds=self.seconds)
+        self.one = wrk.Load(
+            threads=1, connections=1, seconds=self.stats_seconds, timeout_seconds=60
+        )
+
+    def server_environment(self) -> dict[str, str]:
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("GOVFLOW_") or key == "GOVFLOW_DB_POOL_SIZE"
+        }
+        return environment | {
+            "GOVFLOW_ENV": "production",
+            "GOVFLOW_DATABASE_URL": self.db.url,
+            "GOVFLOW_SECRET_KEY": self.secret,
+            "GOVFLOW_RUN_SCHEDULER": "false",
+            "GOVFLOW_LOG_JSON": "true",
+            "GOVFLOW_ADMIN_PASSWORD": secrets.token_urlsafe(24),
+            "GOVFLOW_STORAGE_PATH": str(self.workdir / "storage"),
+        }
+
+    def token(self, user_id: Any) -> str:
+        settings = Settings(
+            env="production",
+            database_url=self.db.url,
+            secret_key=self.secret,
+            access_token_minutes=24 * 60,
+            _env_file=None,
+        )  # type: ignore[call-arg]
+        return create_access_token(settings, user_id)[0]
+
+    async def prepare(self) -> None:
+        connection = await self.db.connect()
+        try:
+            self.facts = await server_facts(connection)
+            self.users = await bench_users(connection)
+            self.reference = await read_reference(connection, self.plan.seed)
+            self.tokens = {name: self.token(person.id) for name, person in self.users.items()}
+            self.read_paths = await workload.read_paths(connection)
+            self.bodies = await workload.post_bodies(connection, self.plan.seed)
+            self.other_kinds = [
+                table
+                for table in ("approvals", "cases")
+                if await connection.fetchval(
+                    "SELECT reltuples > 0 FROM pg_class WHERE oid = to_regclass($1)", table
+                )
+            ]
+            self.handler_department = as_uuid(
+                await connection.fetchval(
+                    "SELECT department_id FROM users WHERE username = 'bench-handler'"
+                )
+            )
+        finally:
+            await connection.close()
+
+    def scenario(
+        self,
+        server: Server,
+        name: str,
+        lines: list[str],
+        load: wrk.Load,
+        *,
+        user: str | None = "bench-operator",
+        **options: Any,
+    ) -> wrk.Result:
+        token = self.tokens[user] if user else None
+        script = wrk.script(self.workdir, name, lines, token=token, threads=load.threads, **options)
+        result = wrk.run(script, server.base_url, load)
+        print(
+            f"bench:   {name:28} {result.rps:9.1f} req/s  p50 {result.p50_ms:8.2f} ms  "
+            f"p99 {result.p99_ms:8.2f} ms  errors {result.errors}",
+            flush=True,
+        )
+        return result
+
+    def run_pgbench(self) -> dict[str, Any]:
+        if shutil.which("pgbench") is None:
+            print("bench: pgbench is not installed: no database ceiling", flush=True)
+            return {"skipped": "pgbench is not installed (Debian: the postgresql package)"}
+        clients = self.connections
+        ids = [pools.pgbench_ticket_id(n) for n in range(clients * pools.PGBENCH_PER_CLIENT)]
+        asyncio.run(
+            pools.add_dispatched(
+                self.db,
+                self.plan,
+                len(ids),
+                prefix="BG",
+                handler=self.users["bench-handler"],
+                department=self.handler_department,
+                ids=ids,
+            )
+        )
+        try:
+            result = pgbench.run(
+                self.db, clients, 2, int(self.seconds), str(self.users["bench-handler"].id)
+            )
+        finally:
+            asyncio.run(pools.reset(self.db))
+        print(
+            f"bench: pgbench sign transaction {result['rps']:.0f} tx/s, p99 {result['p99_ms']} ms",
+            flush=True,
+        )
+        return result
+
+    def measure(self, workers: int, first: bool) -> dict[str, Any]:
+        asyncio.run(pools.reset(self.db))
+        server = Server(workers, self.server_environment(), self.workdir / f"server-{workers}.log")
+        results: dict[str, wrk.Result] = {}
+        config: dict[str, Any] = {"loadavg_before": os.getloadavg()}
+        try:
+            server.start()
+            print(f"bench: {workers} worker(s) on {server.base_url}", flush=True)
+            health = ["/healthz"]
+            warm = wrk.Load(2, self.connections, 3)
+            self.scenario(server, "warmup", self.read_paths, warm)
+            config["rss_mb"] = {"start": server.rss()}
+            results["healthz"] = self.scenario(server, "healthz", health, self.load, user=None)
+            results["get"] = self.scenario(server, "get", self.read_paths, self.load)
+            results["list_two_filters"] = self.scenario(
+                server, "list_two_filters", workload.two_filter_paths(), self.load
+            )
+            deep, walks = workload.deep_cursor_paths(server.base_url, self.tokens["bench-operator"])
+            config["deep_walk_seconds"] = walks
+            if deep:
+                results["list_page_51"] = self.scenario(server, "list_page_51", deep, self.load)
+            results["search"] = self.scenario(
+                server, "search", workload.search_paths(self.plan.seed), self.load
+            )
+            results["tasks_mine"] = self.scenario(
+                server, "tasks_mine", ["/api/v1/tasks/mine"], self.load, user="bench-handler"
+            )
+            for group in workload.STAT_GROUPS:
+                results[f"stats_{group}"] = self.scenario(
+                    server, f"stats_{group}", [workload.stats_path(group)], self.one
+                )
+            for kind in self.other_kinds:  # their own statistics, as a supervisor sees them
+                results[f"stats_{kind}"] = self.scenario(
+                    server,
+                    f"stats_{kind}",
+                    [f"/api/v1/stats/{kind}"],
+                    self.one,
+                    user="bench-supervisor",
+                )
+            if self.export and first:
+                config["export"] = measure_export(server, self.tokens["bench-operator"])
+                print(f"bench:   export {config['export']}", flush=True)
+            results["create"] = self.scenario(
+                server,
+                "create",
+                self.bodies,
+                self.load,
+                user="bench-intake",
+                mode="body",
+                method="POST",
+                path=workload.LIST,
+            )
+            signs = self.sign_paths()
+            results["sign"] = self.scenario(
+                server,
+                "sign",
+                signs,
+                self.load,
+                user="bench-handler",
+                mode="sequence",
+                method="POST",
+            )
+            config["rss_mb"]["after"] = server.rss()
+            for name in ("get", "list_two_filters", "search"):  # the same again: does RSS grow?
+                self.scenario(server, f"repeat_{name}", self.read_lines(name), self.load)
+            repeat = server.rss()
+            config["rss_mb"]["repeat"] = repeat
+            config["rss_mb"]["repeat_growth"] = round(
+                max(
+                    (repeat[pid] or 0) - (config["rss_mb"]["after"].get(pid) or 0) for pid in repeat
+                ),
+                1,
+            )
+            if self.profile and first:
+                config["profiles"] = self.profiles(server, signs[results["sign"].requests + 64 :])
+        finally:
+            server.stop()
+            asyncio.run(pools.reset(self.db))
+        healthz = results["healthz"].rps or 1.0
+        config["scenarios"] = {
+            name: {**result.as_dict(), "ratio": round(result.rps / healthz, 4)}
+            for name, result in results.items()
+        }
+        config["rss_mb"] = {
+            key: ({str(k): v for k, v in value.items()} if isinstance(value, dict) else value)
+            for key, value in config["rss_mb"].items()
+        }
+        return config
+
+    def read_lines(self, name: str) -> list[str]:
+        return (self.workdir / f"{name}.lines").read_text(encoding="utf-8").splitlines()
+
+    def sign_paths(self) -> list[str]:
+        ids = asyncio.run(
+            pools.add_dispatched(
+                self.db,
+                self.plan,
+                self.sign_pool,
+                prefix="BS",
+                handler=self.users["bench-handler"],
+                department=self.handler_department,
+            )
+        )
+        return [f"{workload.LIST}/{record_id}/actions/sign" for record_id in ids]
+
+    def profiles(self, server: Server, spare_signs: list[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        pid = server.worker_pids()[0]
+        profile_load = wrk.Load(2, self.connections, 10)
+        plans: list[tuple[str, list[str], dict[str, Any]]] = [
+            ("get", self.read_lines("get"), {}),
+            ("list_two_filters", self.read_lines("list_two_filters"), {}),
+            ("search", self.read_lines("search"), {}),
+            (
+                "create",
+                self.bodies,
+                {"user": "bench-intake", "mode": "body", "method": "POST", "path": workload.LIST},
+            ),
+        ]
+        if len(spare_signs) > 2000:
+            plans.append(
+                (
+                    "sign",
+                    spare_signs,
+                    {"user": "bench-handler", "mode": "sequence", "method": "POST"},
+                )
+            )
+        for name, lines, options in plans:
+            found[name] = profile_scenario(
+                pid,
+                self.workdir / f"profile-{name}.txt",
+                profile_load.seconds,
+                lambda n=name, l=lines, o=options: self.scenario(  # noqa: E741
+                    server, f"profile_{n}", l, profile_load, **o
+                ),
+            )
+        return found
+
+    def machine(self) -> dict[str, Any]:
+        memory_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "?",
+        )
+        return {
+            "nproc": os.cpu_count(),
+            "cpu": cpu,
+            "memory_gb": round(memory_kb / 1024**2, 1),
+            "postgres": self.facts,
+            "python": sys.version.split()[0],
+            "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+            .stdout.split("\n")[0]
+            .strip(),
+        }
+
+    def main(self) -> int:
+        started = time.monotonic()
+        ensure_loaded(self.db, self.plan)
+        asyncio.run(pools.reset(self.db))
+        asyncio.run(self.prepare())
+        run: dict[str, Any] = {
+            "tickets": self.plan.tickets,
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": self.machine(),
+            "load": {
+                "connections": self.connections,
+                "threads": 2,
+                "seconds": self.seconds,
+                "stats_connections": 1,
+                "stats_seconds": self.stats_seconds,
+                "pool_size": os.environ.get("GOVFLOW_DB_POOL_SIZE", "10 (default)"),
+            },
+            "queries": asyncio.run(census(self.db, self.plan)),
+            "pgbench": self.run_pgbench(),
+            "configs": {},
+        }
+        for index, workers in enumerate(self.workers):
+            run["configs"][str(workers)] = self.measure(workers, first=index == 0)
+        run["elapsed_seconds"] = round(time.monotonic() - started)
+        report.save(run)
+        print("\n" + report.table(run), flush=True)
+        print(f"\nbench: wrote {report.RESULTS}; scripts, logs and profiles in {self.workdir}")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(Bench().main())
