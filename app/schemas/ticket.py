@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.schemas.common import LongText, PatchModel, Phone, ShortText
-from app.workflows.ticket import ResolutionMode, Satisfaction
+from app.schemas.ticket_actions import ResolutionMode, Satisfaction
 
 Channel = Literal["phone", "web", "app", "wechat", "email", "agency"]
 TicketType = Literal["consultation", "help", "complaint", "report", "suggestion"]
