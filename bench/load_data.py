@@ -25,7 +25,7 @@ import secrets
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,6 +50,7 @@ from bench.dataset import (
     creation_times,
     numbers_for,
 )
+from bench.indexes import drop_secondary, rebuild
 
 LOADER_VERSION = 1
 CHUNK = 10_000
@@ -258,53 +259,6 @@ def load_chunk(job: ChunkJob) -> tuple[int, int]:
     return len(tickets), len(events)
 
 
-async def drop_secondary(connection: asyncpg.Connection, tables: Sequence[str]) -> list[str]:
-    """Drop indexes and unique/foreign-key constraints; return the statements to rebuild."""
-    rebuild: list[str] = []
-    foreign: list[str] = []
-    for table in tables:
-        for row in await connection.fetch(
-            "SELECT conname, contype, pg_get_constraintdef(oid) AS definition "
-            "FROM pg_constraint WHERE conrelid = $1::regclass AND contype IN ('u', 'f')",
-            table,
-        ):
-            statement = f'ALTER TABLE {table} ADD CONSTRAINT "{row["conname"]}" {row["definition"]}'
-            (foreign if row["contype"] == "f" else rebuild).append(statement)
-            await connection.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{row["conname"]}"')
-        for row in await connection.fetch(
-            "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def "
-            "FROM pg_index i WHERE i.indrelid = $1::regclass AND NOT i.indisprimary AND NOT "
-            "EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-            table,
-        ):
-            rebuild.append(row["def"])
-            await connection.execute(f"DROP INDEX {row['name']}")
-    return rebuild + foreign
-
-
-async def rebuild(db: BenchDatabase, statements: list[str], parallel: int) -> None:
-    """Indexes and unique constraints on several connections, then foreign keys."""
-    pending = [s for s in statements if "FOREIGN KEY" not in s]
-    foreign = [s for s in statements if "FOREIGN KEY" in s]
-
-    async def worker() -> None:
-        connection = await db.connect()
-        try:
-            await connection.execute("SET maintenance_work_mem = '512MB'")
-            while pending:
-                await connection.execute(pending.pop(0))
-        finally:
-            await connection.close()
-
-    await asyncio.gather(*(worker() for _ in range(parallel)))
-    connection = await db.connect()
-    try:
-        for statement in foreign:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def finish(db: BenchDatabase, plan: LoadPlan) -> None:
     connection = await db.connect()
     try:
@@ -378,18 +332,6 @@ def load_tickets(db: BenchDatabase, plan: LoadPlan, reference: Reference) -> Non
                 )
 
 
-@dataclass(frozen=True)
-class KindLoader:
-    """A record kind's bulk load: its tables, and how to fill them."""
-
-    name: str
-    tables: tuple[str, ...]
-    load: Callable[[BenchDatabase, LoadPlan, Reference], None]
-
-
-KIND_LOADERS = (KindLoader("ticket", ("tickets", "events"), load_tickets),)
-
-
 async def read_marker(db: BenchDatabase) -> str | None:
     connection = await db.connect()
     try:
@@ -429,12 +371,10 @@ async def _load(db: BenchDatabase, plan: LoadPlan) -> None:
     try:
         await insert_reference(connection, plan.seed)
         reference = await read_reference(connection, plan.seed)
-        tables = [table for kind in KIND_LOADERS for table in kind.tables]
-        statements = await drop_secondary(connection, tables)
+        statements = await drop_secondary(connection, ("tickets", "events"))
     finally:
         await connection.close()
-    for kind in KIND_LOADERS:
-        await asyncio.to_thread(kind.load, db, plan, reference)
+    await asyncio.to_thread(load_tickets, db, plan, reference)
     started = time.monotonic()
     await rebuild(db, statements, parallel=max(1, os.cpu_count() or 1))
     print(

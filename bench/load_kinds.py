@@ -1,4 +1,4 @@
-"""Bulk load of approval applications and enforcement cases (bench/kinds.py makes them).
+"""Bulk load of approval applications and enforcement cases (bench/approvals.py, cases.py).
 
 Each kind is loaded once, next to tickets already there: its size is written as its
 table's comment, so adding approvals and cases to an existing 1,000,000-ticket database
@@ -22,9 +22,11 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from bench import vocabulary as words
+from bench.approvals import approval
+from bench.cases import case
 from bench.database import BenchDatabase
 from bench.dataset import DAY, EVENT_COLUMNS, Person, check_hashes, creation_times
-from bench.kinds import Staff, approval, case, json_columns, model_defaults
+from bench.kinds import Staff, json_columns, model_defaults
 
 CHUNK = 5_000
 STAFF = {

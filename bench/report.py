@@ -207,8 +207,9 @@ def markdown(runs: dict[str, dict[str, Any]]) -> str:
         for workers, config in run["configs"].items():
             rss = config["rss_mb"]
             load = ", ".join(f"{x:.1f}" for x in config.get("loadavg_before", []))
+            plural = "s" if workers != "1" else ""
             out.append(
-                f"- {workers} worker(s): load average before {load}; RSS per worker (MB) "
+                f"- {workers} worker{plural}: load average before {load}; RSS per worker (MB) "
                 f"start {_mb(rss['start'])}, after {_mb(rss['after'])}, growth over a "
                 f"repeated pass {rss.get('repeat_growth')}"
             )
