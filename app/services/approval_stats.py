@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import case, or_, select
+from sqlalchemy import case, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -12,8 +12,7 @@ from app.actor import Actor
 from app.models.approval import ApprovalApplication as Application
 from app.models.base import utcnow
 from app.services.record_queries import overdue_clause
-from app.services.stats_sql import average, count_if, created_between, rate
-from app.workflow import engine
+from app.services.stats_sql import average, count_if, grouped_counts, rate
 from app.workflows.approval import APPROVAL_WORKFLOW, IN_PROGRESS
 
 ApprovalGroup = Literal["service", "department", "channel"]
@@ -66,30 +65,26 @@ async def approval_stats(
     status, decision = col(Application.status), col(Application.decision)
     decided = decision.isnot(None)
     group = GROUP_COLUMNS[group_by]
-    query = (
-        select(
-            group.label("group"),
-            count_if(col(Application.id).isnot(None)).label("received"),
-            count_if(col(Application.accepted_at).isnot(None)).label("accepted"),
-            count_if(decision == "approved").label("approved"),
-            count_if(decision == "rejected").label("rejected"),
-            count_if(status == "not_accepted").label("not_accepted"),
-            count_if(status == "withdrawn").label("withdrawn"),
-            count_if(status.in_(IN_PROGRESS)).label("in_progress"),
-            count_if(
-                or_(overdue_clause(Application, utcnow()), col(Application.decided_late).is_(True))
-            ).label("overdue"),
-            count_if(decided).label("decided"),
-            count_if(col(Application.decided_on_the_spot).is_(True)).label("on_the_spot"),
-            average(case((decided, col(Application.decision_working_days)))).label("decision_days"),
-            average(case((decided, col(Application.decision_limit_days)))).label("limit_days"),
-        )
-        .where(
-            engine.visible_clause(APPROVAL_WORKFLOW, actor),
-            *created_between(col(Application.created_at), date_from, date_to),
-        )
-        .group_by(group)
-        .order_by(group)
+    query = grouped_counts(
+        APPROVAL_WORKFLOW,
+        actor,
+        group,
+        date_from,
+        date_to,
+        count_if(col(Application.id).isnot(None)).label("received"),
+        count_if(col(Application.accepted_at).isnot(None)).label("accepted"),
+        count_if(decision == "approved").label("approved"),
+        count_if(decision == "rejected").label("rejected"),
+        count_if(status == "not_accepted").label("not_accepted"),
+        count_if(status == "withdrawn").label("withdrawn"),
+        count_if(status.in_(IN_PROGRESS)).label("in_progress"),
+        count_if(
+            or_(overdue_clause(Application, utcnow()), col(Application.decided_late).is_(True))
+        ).label("overdue"),
+        count_if(decided).label("decided"),
+        count_if(col(Application.decided_on_the_spot).is_(True)).label("on_the_spot"),
+        average(case((decided, col(Application.decision_working_days)))).label("decision_days"),
+        average(case((decided, col(Application.decision_limit_days)))).label("limit_days"),
     )
     rows = [
         ApprovalStatsRow(

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -16,8 +16,7 @@ from app.models.money import to_yuan
 from app.schemas.case import Money, PenaltyKind
 from app.services.json_sql import json_array_contains, json_array_length
 from app.services.record_queries import overdue_clause
-from app.services.stats_sql import count_if, created_between
-from app.workflow import engine
+from app.services.stats_sql import count_if, grouped_counts
 from app.workflows.case import CASE_WORKFLOW, FINISHED
 
 CaseGroup = Literal["category", "department", "status"]
@@ -80,35 +79,31 @@ async def case_stats(
         for kind in PENALTY_KINDS
     }
     transferred = col(case.disposition) == "transferred"
-    query = (
-        select(
-            group.label("group"),
-            count_if(col(case.id).isnot(None)).label("registered"),
-            count_if(col(case.filed_at).isnot(None)).label("filed"),
-            count_if(col(case.procedure) == "simple").label("simple_procedure"),
-            count_if(col(case.disposition) == "dismissed").label("dismissed"),
-            count_if(col(case.status).notin_(FINISHED)).label("open"),
-            count_if(decided).label("decided"),
-            count_if(col(case.disposition) == "no_penalty").label("no_penalty"),
-            *(count.label(f"kind_{kind}") for kind, count in kinds.items()),
-            _sum(col(case.penalty_fine_amount)).label("fines_decided"),
-            _sum(col(case.paid_amount)).label("fines_collected"),
-            _sum(col(case.paid_surcharge)).label("surcharges_collected"),
-            count_if(col(case.hearing_requested).is_(True)).label("hearings"),
-            count_if(col(case.enforcement_applied_at).isnot(None)).label("court_enforcement"),
-            count_if(and_(transferred, col(case.transferred_to) == "police")).label("police"),
-            count_if(and_(transferred, col(case.transferred_to) == "judicial")).label("judicial"),
-            _sum(json_array_length(dialect, case.measures)).label("measures_taken"),
-            count_if(overdue_clause(case, utcnow())).label("overdue"),
-            count_if(col(case.decided_late).is_(True)).label("decided_late"),
-            count_if(col(case.revoke_count) > 0).label("revoked"),
-        )
-        .where(
-            engine.visible_clause(CASE_WORKFLOW, actor),
-            *created_between(col(case.created_at), date_from, date_to),
-        )
-        .group_by(group)
-        .order_by(group)
+    query = grouped_counts(
+        CASE_WORKFLOW,
+        actor,
+        group,
+        date_from,
+        date_to,
+        count_if(col(case.id).isnot(None)).label("registered"),
+        count_if(col(case.filed_at).isnot(None)).label("filed"),
+        count_if(col(case.procedure) == "simple").label("simple_procedure"),
+        count_if(col(case.disposition) == "dismissed").label("dismissed"),
+        count_if(col(case.status).notin_(FINISHED)).label("open"),
+        count_if(decided).label("decided"),
+        count_if(col(case.disposition) == "no_penalty").label("no_penalty"),
+        *(count.label(f"kind_{kind}") for kind, count in kinds.items()),
+        _sum(col(case.penalty_fine_amount)).label("fines_decided"),
+        _sum(col(case.paid_amount)).label("fines_collected"),
+        _sum(col(case.paid_surcharge)).label("surcharges_collected"),
+        count_if(col(case.hearing_requested).is_(True)).label("hearings"),
+        count_if(col(case.enforcement_applied_at).isnot(None)).label("court_enforcement"),
+        count_if(and_(transferred, col(case.transferred_to) == "police")).label("police"),
+        count_if(and_(transferred, col(case.transferred_to) == "judicial")).label("judicial"),
+        _sum(json_array_length(dialect, case.measures)).label("measures_taken"),
+        count_if(overdue_clause(case, utcnow())).label("overdue"),
+        count_if(col(case.decided_late).is_(True)).label("decided_late"),
+        count_if(col(case.revoke_count) > 0).label("revoked"),
     )
     rows = [
         CaseStatsRow(

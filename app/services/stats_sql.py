@@ -4,8 +4,12 @@ import typing
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func
+from sqlalchemy import Float, Select, case, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
+
+from app.actor import Actor
+from app.workflow import engine
+from app.workflow.definition import Workflow
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -34,3 +38,24 @@ def created_between(column: Any, start: datetime | None, end: datetime | None) -
     if end is not None:
         clauses.append(column < end)
     return clauses
+
+
+def grouped_counts(
+    workflow: Workflow,
+    actor: Actor,
+    group: Any,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    *columns: Any,
+) -> Select[Any]:
+    """One scan of the records ``actor`` sees, created in the period, aggregated per group."""
+    model: Any = workflow.model
+    return (
+        select(group.label("group"), *columns)
+        .where(
+            engine.visible_clause(workflow, actor),
+            *created_between(model.created_at, date_from, date_to),
+        )
+        .group_by(group)
+        .order_by(group)
+    )

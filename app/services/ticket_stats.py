@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import and_, select
+from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -12,8 +12,7 @@ from app.actor import Actor
 from app.models.base import utcnow
 from app.models.ticket import Ticket
 from app.services.record_queries import overdue_clause
-from app.services.stats_sql import average, count_if, created_between, rate, seconds_between
-from app.workflow import engine
+from app.services.stats_sql import average, count_if, grouped_counts, rate, seconds_between
 from app.workflows.ticket import OPEN, TICKET_WORKFLOW
 
 TicketGroup = Literal["category", "district", "department", "type", "channel"]
@@ -56,31 +55,26 @@ async def ticket_stats(
 ) -> TicketStats:
     now = utcnow()
     dialect = session.get_bind().dialect.name
-    where = [
-        engine.visible_clause(TICKET_WORKFLOW, actor),
-        *created_between(col(Ticket.created_at), date_from, date_to),
-    ]
     group = GROUP_COLUMNS[group_by]
     closed = col(Ticket.status) == "closed"
-    query = (
-        select(
-            group.label("group"),
-            count_if(col(Ticket.id).isnot(None)).label("received"),
-            count_if(closed).label("closed"),
-            count_if(col(Ticket.status).in_(OPEN)).label("open"),
-            count_if(overdue_clause(Ticket, now)).label("overdue"),
-            count_if(and_(closed, col(Ticket.is_overdue).is_(False))).label("closed_on_time"),
-            count_if(col(Ticket.satisfaction).in_(RATED)).label("rated"),
-            count_if(col(Ticket.satisfaction).in_(RATED[:2])).label("satisfied"),
-            average(seconds_between(dialect, Ticket.created_at, Ticket.closed_at)).label(
-                "handling_seconds"
-            ),
-            # The 721 split in the same scan, summed over the groups below.
-            *(count_if(col(Ticket.resolution_mode) == mode).label(mode) for mode in MODES),
-        )
-        .where(*where)
-        .group_by(group)
-        .order_by(group)
+    query = grouped_counts(
+        TICKET_WORKFLOW,
+        actor,
+        group,
+        date_from,
+        date_to,
+        count_if(col(Ticket.id).isnot(None)).label("received"),
+        count_if(closed).label("closed"),
+        count_if(col(Ticket.status).in_(OPEN)).label("open"),
+        count_if(overdue_clause(Ticket, now)).label("overdue"),
+        count_if(and_(closed, col(Ticket.is_overdue).is_(False))).label("closed_on_time"),
+        count_if(col(Ticket.satisfaction).in_(RATED)).label("rated"),
+        count_if(col(Ticket.satisfaction).in_(RATED[:2])).label("satisfied"),
+        average(seconds_between(dialect, Ticket.created_at, Ticket.closed_at)).label(
+            "handling_seconds"
+        ),
+        # The 721 split in the same scan, summed over the groups below.
+        *(count_if(col(Ticket.resolution_mode) == mode).label(mode) for mode in MODES),
     )
     rows = []
     resolution_modes = dict.fromkeys(MODES, 0)
