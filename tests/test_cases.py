@@ -4,6 +4,7 @@ Every test drives the API. Where a rule turns on time passing (windows, due date
 test moves the stored dates back with a direct UPDATE, as if the days had gone by.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -36,7 +37,7 @@ from tests.case_bureau import (
     move_dates,
     today,
 )
-from tests.conftest import World
+from tests.conftest import IS_POSTGRES, World
 from tests.factories import Person, ticket_body
 
 
@@ -307,14 +308,43 @@ async def test_a_lighter_penalty_than_notified_may_be_decided(bureau: Bureau) ->
     assert decided["penalty"]["fine_amount"] == "3000.00"
 
 
-async def test_decision_numbers_are_unique(bureau: Bureau) -> None:
-    first = await bureau.decided()
-    second = await bureau.pending()
-    problem = await bureau.act(
-        second, "decide", expect=422, penalty=WARNING_AND_FINE,
-        decision_number=first["decision_number"],
-    )  # fmt: skip
-    assert "already used" in problem["detail"]
+@pytest.mark.parametrize("action", ["decide", "decide_on_the_spot"])
+async def test_reusing_a_decision_number_is_a_conflict(bureau: Bureau, action: str) -> None:
+    taken = (await bureau.decided())["decision_number"]
+    if action == "decide":
+        case, body = await bureau.pending(), {"penalty": WARNING_AND_FINE}
+    else:
+        case = await bureau.create()
+        body = {"officers": bureau.officers(), "penalty": {"kinds": ["warning"]},
+                "legal_basis": LEGAL_BASIS}  # fmt: skip
+    problem = await bureau.act(case, action, expect=409, decision_number=taken, **body)
+    assert problem["code"] == "decision_number_taken" and taken in problem["detail"]
+    assert (await bureau.get(case)).json()["status"] == case["status"]
+
+
+async def test_two_simultaneous_decisions_with_one_number_let_exactly_one_win(
+    bureau: Bureau,
+) -> None:
+    cases = [await bureau.pending(), await bureau.pending()]
+    number = decision_number()
+    api = bureau.world.as_(bureau.leader)
+
+    async def decide(case: dict[str, Any]) -> Any:
+        return await api.post(
+            f"/api/v1/cases/{case['id']}/actions/decide",
+            json={"penalty": WARNING_AND_FINE, "decision_number": number},
+        )
+
+    responses = await asyncio.gather(*(decide(case) for case in cases))
+    assert sorted(r.status_code for r in responses)[0] == 200, [r.text for r in responses]
+    winner, loser = sorted(responses, key=lambda r: r.status_code)
+    # SQLite serialises writers: the later one may find the database locked (503, retried).
+    assert loser.status_code in ({409} if IS_POSTGRES else {409, 503}), loser.text
+    if loser.status_code == 409:
+        assert loser.json()["code"] == "decision_number_taken"
+    assert winner.json()["decision_number"] == number
+    lost = next(case for case in cases if case["id"] != winner.json()["id"])
+    assert (await bureau.get(lost)).json()["status"] == "pending_decision"
 
 
 async def test_no_penalty_decision_closes_the_case(bureau: Bureau) -> None:

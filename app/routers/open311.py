@@ -21,9 +21,7 @@ from app.deps import SessionDep, SettingsDep, actor_for_api_key, api_key_scheme
 from app.errors import GovflowError, Unauthorized
 from app.models.base import utcnow
 from app.schemas.common import IsoDateTime
-from app.services import open311
-from app.services.open311 import (
-    MEDIA_TYPES,
+from app.schemas.open311 import (
     Discovery,
     Open311Error,
     RequestCreated,
@@ -32,6 +30,8 @@ from app.services.open311 import (
     ServiceDefinition,
     ServiceRequest,
 )
+from app.services import open311
+from app.services.open311 import MEDIA_TYPES
 
 Format = Literal["json", "xml"]
 FormatPath = Annotated[Format, Path(description="`json` or `xml`.")]

@@ -22,9 +22,9 @@ from app.services.record_queries import common_filters, list_visible
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
 from app.workflow.registry import AttachmentPolicy, RecordKind, register
-from app.workflows.approval import (
+from app.workflows.approval import APPROVAL_WORKFLOW
+from app.workflows.approval_rules import (
     ACCEPTANCE_STATES,
-    APPROVAL_WORKFLOW,
     check_material_codes,
     green_channel_limit,
     phase_of,

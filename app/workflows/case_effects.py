@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from app.models.case import CaseOfficer
+from app.models.case import CaseOfficer, EnforcementCase
 from app.models.identity import User
 from app.schemas.case import (
     AppealBody,
@@ -35,6 +36,7 @@ from app.workflows.case_rules import (
     STATEMENT_PERIOD,
     as_case,
     decided_terms,
+    decision_number_taken,
     local_day,
     payment_owed,
 )
@@ -72,7 +74,39 @@ async def file(ctx: ActionContext) -> None:
     ctx.set(filed_at=ctx.now, procedure="ordinary")
 
 
-def _decision(ctx: ActionContext, penalty: Penalty, decision_number: str) -> None:
+def _is_decision_number_taken(error: IntegrityError) -> bool:
+    # PostgreSQL names the unique index (app/models/case.py), SQLite the column it covers.
+    message = str(error.orig)
+    return (
+        '"ix_cases_decision_number"' in message
+        or "UNIQUE constraint failed: cases.decision_number" in message
+    )
+
+
+async def _take_decision_number(ctx: ActionContext, decision_number: str) -> None:
+    """Write the number before the engine's UPDATE does, in a savepoint of its own.
+
+    When another case took the number after ``decision_number_unused`` looked (two decisions
+    at once), the unique index refuses this write: here that is a 409, where the engine's
+    UPDATE would fail with a 500. The engine's UPDATE then writes the same value again, and
+    a lost race there still rolls this write back with everything else.
+    """
+    try:
+        async with ctx.session.begin_nested():
+            await ctx.session.execute(
+                update(EnforcementCase)
+                .where(col(EnforcementCase.id) == ctx.record.id)
+                .values(decision_number=decision_number)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError as error:
+        if not _is_decision_number_taken(error):
+            raise
+        raise decision_number_taken(decision_number) from None
+
+
+async def _decision(ctx: ActionContext, penalty: Penalty, decision_number: str) -> None:
+    await _take_decision_number(ctx, decision_number)
     ctx.set(
         **_penalty_columns(penalty, "penalty"),
         decision_number=decision_number,
@@ -87,13 +121,13 @@ async def decide_on_the_spot(ctx: ActionContext) -> None:
     assert isinstance(body, OnTheSpotBody)
     await _assign_officers(ctx, body.officers)
     ctx.set(procedure="simple", legal_basis=body.legal_basis.model_dump(mode="json"))
-    _decision(ctx, body.penalty, body.decision_number)
+    await _decision(ctx, body.penalty, body.decision_number)
 
 
-def decide(ctx: ActionContext) -> None:
+async def decide(ctx: ActionContext) -> None:
     body = ctx.body
     assert isinstance(body, DecideBody)
-    _decision(ctx, body.penalty, body.decision_number)
+    await _decision(ctx, body.penalty, body.decision_number)
 
 
 def _ends_without_penalty(ctx: ActionContext, disposition: str, reason: str) -> None:

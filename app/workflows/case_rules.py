@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from app.config import get_settings
+from app.errors import Conflict
 from app.models.case import EnforcementCase
 from app.models.identity import User
 from app.models.workflow import WorkflowRecord
@@ -119,15 +120,23 @@ def on_the_spot_allowed(ctx: ActionContext) -> str | None:
     return on_the_spot_refusal(as_case(ctx.record).party_type, penalty_terms(body.penalty))
 
 
-async def decision_number_unused(ctx: ActionContext) -> str | None:
+def decision_number_taken(decision_number: str) -> Conflict:
+    return Conflict(
+        f"Decision number {decision_number} is already used by another case",
+        code="decision_number_taken",
+    )
+
+
+async def decision_number_unused(ctx: ActionContext) -> None:
+    """A number already in use is a 409: the request conflicts with another case, it is not
+    refused by a rule (the same 409 when two decisions take it at once: case_effects)."""
     body = ctx.body
     assert isinstance(body, OnTheSpotBody | DecideBody)
     query = select(col(EnforcementCase.id)).where(
         col(EnforcementCase.decision_number) == body.decision_number
     )
     if (await ctx.session.scalars(query)).first() is not None:
-        return f"Decision number {body.decision_number} is already used by another case"
-    return None
+        raise decision_number_taken(body.decision_number)
 
 
 def not_in_future(moment: datetime, name: str, now: datetime) -> str | None:
