@@ -24,6 +24,8 @@ SECURITY_HEADERS = {
     b"x-frame-options": b"DENY",
     b"referrer-policy": b"no-referrer",
     b"cache-control": b"no-store",
+    # Ignored by browsers over plain HTTP; behind TLS it keeps them from downgrading.
+    b"strict-transport-security": b"max-age=31536000",
 }
 # The Swagger UI loads its script and styles from a CDN; the API itself needs none.
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
@@ -93,11 +95,12 @@ class ObservabilityMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, response_started = message["status"], True
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name.decode(), value.decode())
@@ -107,6 +110,16 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette answers unexpected errors in its outermost middleware, past this one
+            # and so without the headers: answer here with the same problem. It still logs
+            # the error through the installed handler and re-raises for the server.
+            if not response_started:
+                unexpected = problem_response(
+                    500, "internal_error", "An unexpected error occurred", instance=scope["path"]
+                )
+                await unexpected(scope, receive, send_with_headers)
+            raise
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

@@ -23,7 +23,15 @@ Username = Annotated[
         strip_whitespace=True, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@\-]+$"
     ),
 ]
-Password = Annotated[str, StringConstraints(min_length=10, max_length=128)]
+Password = Annotated[
+    str,
+    StringConstraints(min_length=10, max_length=128),
+    Field(
+        description="10 to 128 characters, no composition rules; refused (422 `weak_password`) "
+        "when easy to guess: a common password, a repeated character or sequence, or one "
+        "built on the username (NIST SP 800-63B)."
+    ),
+]
 
 
 class StrictModel(BaseModel):

@@ -18,6 +18,7 @@ from app.pagination import newest_first_page
 from app.schemas.identity import DepartmentCreate, DepartmentUpdate, UserCreate, UserUpdate
 from app.security import hash_password, verify_password
 from app.services.catalogue_checks import check_department, flush_unique
+from app.services.password_policy import check_password, weakness
 from app.services.versioning import check_if_match, save_versioned
 
 log = structlog.get_logger(__name__)
@@ -72,6 +73,7 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
 
 async def create_user(session: AsyncSession, data: UserCreate) -> User:
     await check_department(session, data.department_id)
+    await check_password(data.password, data.username, [data.full_name])
     values = data.model_dump(exclude={"password"})
     values["roles"] = sorted({str(role) for role in data.roles})
     user = User(**values, password_hash=hash_password(data.password))
@@ -90,6 +92,7 @@ async def update_user(
     if "department_id" in changes:
         await check_department(session, changes["department_id"])
     if data.password is not None:
+        await check_password(data.password, user.username, [data.full_name or user.full_name])
         changes["password_hash"] = hash_password(data.password)
     await save_versioned(session, user, user.version, changes)
     return user
@@ -135,7 +138,11 @@ async def bootstrap_admin(session: AsyncSession, settings: Settings) -> None:
     if await session.scalar(select(func.count()).select_from(User)):
         return
     password = settings.admin_password
-    if not password:
+    if password:
+        reason = weakness(password, settings.admin_username)
+        if reason is not None:
+            raise ValueError(f"GOVFLOW_ADMIN_PASSWORD is refused: {reason}")
+    else:
         password = secrets.token_urlsafe(18)
         log.warning(
             "bootstrap_admin_password_generated",
