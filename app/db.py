@@ -8,7 +8,9 @@ services only ``flush()`` and a request never leaves anything half-written.
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Insert, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -65,3 +67,11 @@ async def session_scope(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSessio
         except BaseException:
             await session.rollback()
             raise
+
+
+def upsert(
+    session: AsyncSession, model: Any, values: dict[str, Any], keys: list[str], set_: dict[str, Any]
+) -> Insert:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE SET …`` in the session's dialect."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model).values(**values).on_conflict_do_update(index_elements=keys, set_=set_)

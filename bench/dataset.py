@@ -167,6 +167,11 @@ class Chain:
         self.previous = digest
 
 
+def chain_head(chain: Chain) -> dict[str, Any]:
+    """The record row's copy of its chain's last event (``last_event_seq``/``_hash``)."""
+    return {"last_event_seq": len(chain.rows), "last_event_hash": chain.previous}
+
+
 def check_hashes(chain: Chain) -> None:
     """The loader's hashes equal the app's own ``event_hash`` on the Event as stored."""
     for row in chain.rows:
@@ -309,18 +314,18 @@ class TicketMaker:
             original = rng.choice(duplicate_candidates)
             step("merge", "merged", operator, t + rng.uniform(600, 3 * HOUR),
                  {"duplicate_of": str(original)}, {"duplicate_of": original})  # fmt: skip
-            return self._finish(row, now_ts), chain
+            return self._finish(row, now_ts, chain), chain
         if stop_at is None and fate < 0.06:
             step("cancel", "cancelled", operator, t + rng.uniform(HOUR, 3 * DAY),
                  {"reason": rng.choice(words.REASONS)}, {})  # fmt: skip
-            return self._finish(row, now_ts), chain
+            return self._finish(row, now_ts, chain), chain
         if stop_at is None and row["type"] == "consultation" and rng.random() < 0.6:
             t += rng.uniform(300, DAY)
             reply = rng.choice(words.REPLIES)
             if step("answer", "replied", operator, t, {"reply": reply},
                     {"reply": reply, "replied_at": to_datetime(t)}):  # fmt: skip
                 self._close(rng, row, step, operator, t)
-            return self._finish(row, now_ts), chain
+            return self._finish(row, now_ts, chain), chain
 
         t += rng.uniform(300, 2 * HOUR)
         dispatched = to_datetime(t)
@@ -331,15 +336,15 @@ class TicketMaker:
                   **_clock(dispatched, to_datetime(sign_due), "working_days", 1)}  # fmt: skip
         if not step("dispatch", "dispatched", operator, t,
                     {"department_id": str(department), "note": None}, fields):  # fmt: skip
-            return self._finish(row, now_ts), chain
+            return self._finish(row, now_ts, chain), chain
         if stop_at == "dispatched":
-            return self._finish(row, now_ts), chain
+            return self._finish(row, now_ts, chain), chain
         t += rng.uniform(600, 20 * HOUR)
         reply_due = (t + 24 * HOUR) if urgent else (created_ts + rng.uniform(6, 8) * DAY)
         fields = {"signed_at": to_datetime(t),
                   **_clock(dispatched, to_datetime(reply_due), "working_days", 5)}  # fmt: skip
         if not step("sign", "in_progress", handler, t, {}, fields):
-            return self._finish(row, now_ts), chain
+            return self._finish(row, now_ts, chain), chain
         t += rng.expovariate(1 / (2.5 * DAY)) + HOUR
         reply = rng.choice(words.REPLIES)
         mode = str(MODES.draw(rng))
@@ -347,7 +352,7 @@ class TicketMaker:
                   "clock_status": "stopped", "is_overdue": t > reply_due}  # fmt: skip
         if step("reply", "replied", handler, t, {"reply": reply, "resolution_mode": mode}, fields):
             self._close(rng, row, step, operator, t)
-        return self._finish(row, now_ts), chain
+        return self._finish(row, now_ts, chain), chain
 
     @staticmethod
     def _close(rng: random.Random, row: dict[str, Any], step: Any, operator: Person,
@@ -361,8 +366,9 @@ class TicketMaker:
               "closed_at": to_datetime(t)})  # fmt: skip
 
     @staticmethod
-    def _finish(row: dict[str, Any], now_ts: float) -> tuple[Any, ...]:
+    def _finish(row: dict[str, Any], now_ts: float, chain: "Chain") -> tuple[Any, ...]:
         # The sweeper flags a running clock once its deadline passed.
         if row["clock_status"] == "running" and row["due_at"] is not None:
             row["is_overdue"] = row["is_overdue"] or row["due_at"] < to_datetime(now_ts)
+        row.update(chain_head(chain))
         return tuple(row[name] for name in TICKET_COLUMNS)

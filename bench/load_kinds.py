@@ -25,7 +25,14 @@ from bench import vocabulary as words
 from bench.approvals import approval
 from bench.cases import case
 from bench.database import BenchDatabase
-from bench.dataset import DAY, EVENT_COLUMNS, Person, check_hashes, creation_times
+from bench.dataset import (
+    DAY,
+    EVENT_COLUMNS,
+    Person,
+    chain_head,
+    check_hashes,
+    creation_times,
+)
 from bench.kinds import Staff, json_columns, model_defaults
 
 CHUNK = 5_000
@@ -107,7 +114,7 @@ def load_kind_chunk(job: KindJob) -> tuple[int, int]:
             officers.extend(officer_rows)
         if position < 3:
             check_hashes(life.chain)
-        rows.append(_tuple(life.row, columns, as_json))
+        rows.append(_tuple(life.row | chain_head(life.chain), columns, as_json))
         events.extend(life.chain.rows)
 
     async def copy() -> None:

@@ -1,8 +1,8 @@
 """The database's ceiling for a ``sign``: pgbench running the statements the action issues.
 
 One transaction per ``sign``, as the engine writes it (app/workflow/engine.py
-``apply_action`` → ``_write`` → app/workflow/audit.py ``append_event``): read the ticket,
-``UPDATE tickets … WHERE id AND version AND status``, read the chain's last event,
+``apply_action`` → ``_write``): read the ticket (with its chain's head),
+``UPDATE tickets … WHERE id AND version AND status`` (moving the head too),
 ``INSERT INTO events``, ``INSERT INTO outbox``, commit. The app also reads the user, the
 calendar, the category and the duplicates; those reads are left out, so this is an
 upper bound for the write path alone. Prepared statements, as asyncpg uses.
@@ -23,16 +23,16 @@ from bench.pools import PGBENCH_PER_CLIENT
 SCRIPT = f"""
 \\set n :client_id * {PGBENCH_PER_CLIENT} + random(0, {PGBENCH_PER_CLIENT - 1})
 BEGIN;
-SELECT id AS tid, version AS tv, department_id AS dep, number AS num FROM tickets
+SELECT id AS tid, version AS tv, department_id AS dep, number AS num,
+  last_event_seq AS last_seq, last_event_hash AS last_hash FROM tickets
   WHERE id = md5('bench-pg-' || CAST(:n AS text))::uuid \\gset
 UPDATE tickets SET status = 'dispatched', signed_at = now(), clock_status = 'running',
   clock_unit = 'working_days', clock_started_at = now(), clock_amount = 5,
   due_at = now() + interval '7 days', deadline_basis = 'official', paused_at = NULL,
   paused_days = 0, is_overdue = false, overdue_for = NULL, version = :tv + 1,
-  updated_at = now()
+  updated_at = now(), last_event_seq = :last_seq + 1,
+  last_event_hash = md5(CAST(:tid AS text) || CAST(:tv AS text)) || md5(random()::text)
   WHERE id = :tid AND version = :tv AND status = 'dispatched';
-SELECT seq AS last_seq, hash AS last_hash FROM events
-  WHERE kind = 'ticket' AND record_id = :tid ORDER BY seq DESC LIMIT 1 \\gset
 INSERT INTO events (event_id, kind, record_id, seq, action, from_status, to_status,
   actor_type, actor_id, actor_name, actor_roles, occurred_at, comment, payload, changes,
   client_ip, request_id, prev_hash, hash)

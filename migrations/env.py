@@ -7,8 +7,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import Settings
+from app.models import described_by_models  # also registers every table on the metadata
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -24,6 +24,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=described_by_models,
     )
     with context.begin_transaction():
         context.run_migrations()

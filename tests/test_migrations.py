@@ -8,12 +8,14 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-import app.models  # noqa: F401
+from app.models import described_by_models
 from tests.conftest import DATABASE_URL, run_alembic
 
 
 def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": described_by_models}
+    )
     return list(compare_metadata(context, SQLModel.metadata))
 
 

@@ -22,3 +22,15 @@ class CalendarDay(SQLModel, table=True):
     name: str = Field(default="", max_length=100)
     updated_by_id: uuid.UUID | None = Field(default=None)
     updated_at: dt.datetime = timestamp_field()
+
+
+class CacheVersion(SQLModel, table=True):
+    """A token changed with every write to data that processes cache (the calendar's days).
+
+    Each process compares it before using its copy, so several workers stay consistent.
+    """
+
+    __tablename__ = "cache_versions"
+
+    name: str = Field(primary_key=True, max_length=64)
+    token: uuid.UUID

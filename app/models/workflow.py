@@ -14,7 +14,8 @@ from app.models.base import UTCDateTime, VersionedTable
 
 
 class WorkflowRecord(VersionedTable):
-    number: str = Field(max_length=32, unique=True)
+    # Taken by the engine when the record is created (app/services/numbering.py).
+    number: str = Field(default="", max_length=32, unique=True)
     status: str = Field(max_length=32, index=True)
     title: str = Field(max_length=200)
     department_id: uuid.UUID | None = Field(default=None, foreign_key="departments.id", index=True)
@@ -32,6 +33,10 @@ class WorkflowRecord(VersionedTable):
     is_overdue: bool = Field(default=False)
     # The deadline for which an overdue event was written: one event per deadline.
     overdue_for: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The head of the record's event chain, moved by the same UPDATE that changes the
+    # record: appending an event needs no read of the events table.
+    last_event_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_event_hash: str | None = Field(default=None, max_length=64)
 
 
 class NumberSequence(SQLModel, table=True):

@@ -17,7 +17,7 @@ from app.models.base import utcnow
 from app.schemas.approval import ApplicantPublic, ApprovalCreate, ApprovalPublic, ApprovalUpdate
 from app.services.approval_catalogue import service_by_code
 from app.services.masking import mask_id_number, mask_phone
-from app.services.numbering import next_number
+from app.services.numbering import RecordNumber
 from app.services.record_queries import common_filters, list_visible
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
@@ -172,10 +172,8 @@ async def create(session: AsyncSession, data: ApprovalCreate, actor: Actor) -> A
     _no_files_yet(data)
     check_material_codes(service.required_materials, data.materials)
     year = utcnow().astimezone(get_settings().zone).year
-    sequence = await next_number(session, f"approval-{year}")
     applicant = data.applicant
     application = ApprovalApplication(
-        number=f"SP{year}-{sequence:06d}",
         status=APPROVAL_WORKFLOW.initial,
         title=data.title or service.name[:200],
         service_code=service.code,
@@ -195,7 +193,12 @@ async def create(session: AsyncSession, data: ApprovalCreate, actor: Actor) -> A
     )
     application.received_at = application.created_at
     return await engine.create(
-        session, APPROVAL_WORKFLOW, application, actor, payload=data.model_dump(mode="json")
+        session,
+        APPROVAL_WORKFLOW,
+        application,
+        actor,
+        payload=data.model_dump(mode="json"),
+        number=RecordNumber(f"approval-{year}", f"SP{year}-{{:06d}}"),
     )
 
 

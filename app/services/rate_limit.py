@@ -3,11 +3,10 @@
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.db import upsert
 from app.errors import TooManyRequests
 from app.models.base import utcnow
 from app.models.integration import RateLimitWindow
@@ -19,13 +18,14 @@ async def count_request(session: AsyncSession, key: str, limit: int) -> None:
     """Count one request for ``key`` in the current minute; 429 past ``limit``."""
     now = utcnow()
     window_start = now.replace(second=0, microsecond=0)
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(RateLimitWindow).values(key=key, window_start=window_start, count=1)
-    upsert = statement.on_conflict_do_update(
-        index_elements=["key", "window_start"], set_={"count": col(RateLimitWindow.count) + 1}
+    statement = upsert(
+        session,
+        RateLimitWindow,
+        {"key": key, "window_start": window_start, "count": 1},
+        ["key", "window_start"],
+        {"count": col(RateLimitWindow.count) + 1},
     ).returning(col(RateLimitWindow.count))
-    count = (await session.execute(upsert)).scalar_one()
+    count = (await session.execute(statement)).scalar_one()
     if count > limit:
         retry_after = int((window_start + WINDOW - now).total_seconds()) + 1
         raise TooManyRequests(

@@ -23,7 +23,7 @@ from app.schemas.ticket import (
 )
 from app.services.categories import require_active_category
 from app.services.masking import mask_phone
-from app.services.numbering import next_number
+from app.services.numbering import RecordNumber
 from app.services.record_queries import common_filters, list_visible
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
@@ -117,9 +117,7 @@ async def create(session: AsyncSession, data: TicketCreate, actor: Actor) -> Tic
         )
     await require_active_category(session, data.category_code)
     today = utcnow().astimezone(get_settings().zone).strftime("%Y%m%d")
-    sequence = await next_number(session, f"ticket-{today}")
     ticket = Ticket(
-        number=f"RX{today}-{sequence:05d}",
         channel=data.channel,
         type=data.type,
         category_code=data.category_code,
@@ -133,7 +131,12 @@ async def create(session: AsyncSession, data: TicketCreate, actor: Actor) -> Tic
         **data.location.model_dump(),
     )
     return await engine.create(
-        session, TICKET_WORKFLOW, ticket, actor, payload=data.model_dump(mode="json")
+        session,
+        TICKET_WORKFLOW,
+        ticket,
+        actor,
+        payload=data.model_dump(mode="json"),
+        number=RecordNumber(f"ticket-{today}", f"RX{today}-{{:05d}}"),
     )
 
 

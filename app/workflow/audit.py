@@ -47,38 +47,33 @@ def event_hash(event: Event) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-async def _last_event(session: AsyncSession, kind: str, record_id: uuid.UUID) -> Event | None:
-    query = (
-        select(Event)
-        .where(col(Event.kind) == kind, col(Event.record_id) == record_id)
-        .order_by(col(Event.seq).desc())
-        .limit(1)
-    )
-    return (await session.scalars(query)).first()
+@dataclass(frozen=True)
+class ChainHead:
+    """The last event of a record's chain, kept on the record row itself."""
+
+    seq: int
+    hash: str | None
 
 
-async def append_event(
-    session: AsyncSession,
+def new_event(
     *,
     kind: str,
     record_id: uuid.UUID,
-    department_id: uuid.UUID | None,
+    head: ChainHead,
     action: str,
     actor: Actor,
     from_status: str | None,
     to_status: str | None,
-    record_summary: dict[str, Any],
     comment: str | None = None,
     payload: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
 ) -> Event:
-    """Append one event to the record's chain and queue it in the outbox, in this transaction."""
-    previous = await _last_event(session, kind, record_id)
+    """The next event of the chain whose head is ``head``, hashed."""
     event = Event(
         kind=kind,
         record_id=record_id,
-        seq=(previous.seq + 1) if previous else 1,
+        seq=head.seq + 1,
         action=action,
         from_status=from_status,
         to_status=to_status,
@@ -92,17 +87,27 @@ async def append_event(
         changes=to_json_value(changes or {}),
         client_ip=actor.ip,
         request_id=correlation_id.get(),
-        prev_hash=previous.hash if previous else None,
+        prev_hash=head.hash,
         hash="",
     )
     event.hash = event_hash(event)
+    return event
+
+
+def queue_event(
+    session: AsyncSession,
+    event: Event,
+    department_id: uuid.UUID | None,
+    record_summary: dict[str, Any],
+) -> None:
+    """Add the event and its outbox message to the session, for this transaction's flush."""
     session.add(event)
     session.add(
         OutboxMessage(
             event_id=event.event_id,
-            event_type=f"{kind}.{action}",
-            kind=kind,
-            record_id=record_id,
+            event_type=f"{event.kind}.{event.action}",
+            kind=event.kind,
+            record_id=event.record_id,
             department_id=department_id,
             payload=to_json_value(
                 {
@@ -110,18 +115,20 @@ async def append_event(
                     "event": {
                         "id": event.event_id,
                         "seq": event.seq,
-                        "action": action,
-                        "from_status": from_status,
-                        "to_status": to_status,
-                        "actor": {"type": actor.kind, "id": event.actor_id, "name": actor.name},
+                        "action": event.action,
+                        "from_status": event.from_status,
+                        "to_status": event.to_status,
+                        "actor": {
+                            "type": event.actor_type,
+                            "id": event.actor_id,
+                            "name": event.actor_name,
+                        },
                         "occurred_at": event.occurred_at,
                     },
                 }
             ),
         )
     )
-    await session.flush()
-    return event
 
 
 @dataclass(frozen=True)

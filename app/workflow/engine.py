@@ -20,8 +20,9 @@ from app.errors import (
 from app.models.base import utcnow
 from app.models.workflow import WorkflowRecord
 from app.services.calendar import WorkCalendar, load_calendar
+from app.services.numbering import RecordNumber
 from app.services.versioning import check_if_match
-from app.workflow.audit import append_event
+from app.workflow.audit import ChainHead, new_event, queue_event
 from app.workflow.clock import clock_changes
 from app.workflow.context import ActionContext
 from app.workflow.definition import (
@@ -119,6 +120,7 @@ async def create(
     actor: Actor,
     payload: dict[str, Any],
     comment: str | None = None,
+    number: RecordNumber | None = None,
 ) -> R:
     record.status = workflow.initial
     if actor.kind == "user" and record.created_by_id is None:
@@ -137,67 +139,76 @@ async def create(
         for effect in workflow.create_clock:
             for name, value in (await clock_changes(ctx, effect)).items():
                 setattr(record, name, value)
-    session.add(record)
-    await session.flush()
-    await _record_event(
-        session,
-        workflow,
-        record,
-        actor,
-        "created",
-        None,
-        record.created_at,
-        comment=comment,
-        payload=payload,
-    )
-    return record
-
-
-async def _record_event(
-    session: AsyncSession,
-    workflow: Workflow,
-    record: WorkflowRecord,
-    actor: Actor,
-    action: str,
-    from_status: str | None,
-    occurred_at: datetime,
-    *,
-    comment: str | None = None,
-    payload: dict[str, Any] | None = None,
-    changes: dict[str, Any] | None = None,
-) -> None:
-    await append_event(
-        session,
+    if number is not None:
+        # Taken last: the counter's row stays locked until this transaction commits, and
+        # every other create of the same counter waits for it from here on.
+        record.number = await number.take(session)
+    event = new_event(
         kind=workflow.name,
         record_id=record.id,
-        department_id=record.department_id,
-        action=action,
+        head=ChainHead(0, None),
+        action="created",
         actor=actor,
-        from_status=from_status,
+        from_status=None,
         to_status=record.status,
-        record_summary=record_summary(workflow, record),
         comment=comment,
         payload=payload,
-        changes=changes,
-        occurred_at=occurred_at,
+        occurred_at=record.created_at,
     )
+    record.last_event_seq, record.last_event_hash = event.seq, event.hash
+    session.add(record)
+    queue_event(session, event, record.department_id, record_summary(workflow, record))
+    await session.flush()
+    return record
 
 
 async def _write(
     session: AsyncSession,
+    workflow: Workflow,
     record: WorkflowRecord,
+    actor: Actor,
     values: dict[str, Any],
     now: datetime,
     *,
+    action: str,
     expect_status: str | None = None,
-) -> dict[str, Any] | None:
-    """Conditional UPDATE on version (and state): the loser of a race changes nothing."""
+    comment: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Change the record and append its event, or change nothing if another writer won.
+
+    One conditional UPDATE on version (and state) also moves the chain's head on the
+    record row, so the event's place in the chain is decided by the same row lock.
+    """
     model = type(record)
+    from_status = record.status
+    event = new_event(
+        kind=workflow.name,
+        record_id=record.id,
+        head=ChainHead(record.last_event_seq, record.last_event_hash),
+        action=action,
+        actor=actor,
+        from_status=from_status,
+        to_status=values.get("status", from_status),
+        comment=comment,
+        payload=payload,
+        changes={
+            name: {"before": getattr(record, name), "after": value}
+            for name, value in values.items()
+            if getattr(record, name) != value and name != "status"
+        },
+        occurred_at=now,
+    )
+    written = {
+        **values,
+        "version": record.version + 1,
+        "updated_at": now,
+        "last_event_seq": event.seq,
+        "last_event_hash": event.hash,
+    }
     conditions = [model.id == record.id, model.version == record.version]
     if expect_status is not None:
         conditions.append(model.status == expect_status)
-    before = {name: getattr(record, name) for name in values}
-    written = {**values, "version": record.version + 1, "updated_at": now}
     result = await session.execute(
         update(model)
         .where(*conditions)  # type: ignore[arg-type]
@@ -205,14 +216,11 @@ async def _write(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
+        await _refuse_lost_race(session, workflow, record, actor)
     for name, value in written.items():
         set_committed_value(record, name, value)
-    return {
-        name: {"before": before[name], "after": value}
-        for name, value in values.items()
-        if before[name] != value and name != "status"
-    }
+    queue_event(session, event, record.department_id, record_summary(workflow, record))
+    await session.flush()
 
 
 async def _refuse_lost_race(
@@ -280,22 +288,17 @@ async def apply_action(
         ctx.changes.update(await clock_changes(ctx, effect))
 
     from_status = record.status
-    values = {**ctx.changes, "status": action.target or from_status}
-    changes = await _write(session, record, values, now, expect_status=from_status)
-    if changes is None:
-        await _refuse_lost_race(session, workflow, record, actor)
-
-    await _record_event(
+    await _write(
         session,
         workflow,
         record,
         actor,
-        action.audit_name,
-        from_status,
+        {**ctx.changes, "status": action.target or from_status},
         now,
+        action=action.audit_name,
+        expect_status=from_status,
         comment=body.comment,
         payload={**body.model_dump(exclude={"comment"}, mode="json"), **ctx.event_payload},
-        changes=changes,
     )
     return record
 
@@ -315,21 +318,16 @@ async def update_fields(
 ) -> R:
     """Edit fields (not the state) of a record, with the change recorded in its history."""
     check_if_match(if_match, record.version)
-    now = now or utcnow()
-    changes = await _write(session, record, values, now)
-    if changes is None:
-        await _refuse_lost_race(session, workflow, record, actor)
-    await _record_event(
+    await _write(
         session,
         workflow,
         record,
         actor,
-        event_name,
-        record.status,
-        now,
+        values,
+        now or utcnow(),
+        action=event_name,
         comment=comment,
         payload=payload,
-        changes=changes,
     )
     return record
 
