@@ -6,7 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.actor import Actor
 from app.config import Settings
@@ -82,11 +84,18 @@ async def get_current_actor(
         user_id = uuid.UUID(str(claims["sub"]))
     except ValueError:
         raise Unauthorized("The token is invalid or has expired", code="invalid_token") from None
-    user = await session.get(User, user_id)
+    # The columns an actor needs, not a User object: this runs on every request.
+    user = (
+        await session.execute(
+            select(
+                col(User.username), col(User.roles), col(User.department_id), col(User.is_active)
+            ).where(col(User.id) == user_id)
+        )
+    ).one_or_none()
     if user is None or not user.is_active:
         raise Unauthorized("This account is not active", code="inactive_account")
     return Actor(
-        id=user.id,
+        id=user_id,
         kind="user",
         name=user.username,
         roles=frozenset(user.roles),

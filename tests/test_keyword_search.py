@@ -88,3 +88,15 @@ async def test_keyword_search_matches_title_content_address_and_number(world: Wo
     assert [t["id"] for t in by_number["items"]] == [created[3]["id"]]
     short = (await api.get("/api/v1/tickets", params={"q": "花园"})).json()["items"]
     assert {t["id"] for t in short} == {t["id"] for t in created[:3]}
+
+
+@pytest.mark.parametrize(
+    "term", ["O'Brien", "旧宫'; DROP TABLE tickets; --", "%' OR '1'='1", "\\'"]
+)
+async def test_a_keyword_with_quotes_is_searched_literally(world: World, term: str) -> None:
+    api = world.as_(await world.user("operator"))
+    mine = (await api.post("/api/v1/tickets", json=ticket_body(title=f"标题{term}"))).json()
+    await api.post("/api/v1/tickets", json=ticket_body(title="别的工单"))
+    found = await api.get("/api/v1/tickets", params={"q": term})
+    assert found.status_code == 200
+    assert [t["id"] for t in found.json()["items"]] == [mine["id"]]

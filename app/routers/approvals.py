@@ -11,6 +11,7 @@ from app.errors import problem_responses
 from app.models.base import utcnow
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
 from app.report_period import FromQuery, ToQuery
+from app.responses import json_response
 from app.routers.record_routes import render_record, workflow_router
 from app.schemas.approval import (
     ApprovalCreate,
@@ -77,10 +78,10 @@ Filters = Annotated[ApprovalFilters, Depends(approval_filters)]
     operation_id="approvals_create",
 )
 async def create_approval(
-    data: ApprovalCreate, session: SessionDep, actor: CurrentActor, response: Response
-) -> ApprovalPublic:
+    data: ApprovalCreate, session: SessionDep, actor: CurrentActor
+) -> Response:
     application = await approvals.create(session, data, actor)
-    return await render_record(APPROVALS, session, application, actor, response)  # type: ignore[return-value]
+    return await render_record(APPROVALS, session, application, actor, status.HTTP_201_CREATED)
 
 
 @router.get(
@@ -98,11 +99,13 @@ async def list_approvals(
     filters: Filters,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> Page[ApprovalPublic]:
+) -> Response:
     rows = await approvals.list_approvals(session, actor, filters, limit, cursor)
-    return Page(
-        items=[await approvals.render(session, row, actor) for row in rows[:limit]],
-        next_cursor=next_cursor_for(rows, limit),
+    return json_response(
+        Page(
+            items=[await approvals.render(session, row, actor) for row in rows[:limit]],
+            next_cursor=next_cursor_for(rows, limit),
+        )
     )
 
 
@@ -143,11 +146,9 @@ async def export_approvals(
     responses=problem_responses(401, 404, 422),
     operation_id="approvals_get",
 )
-async def read_approval(
-    record_id: uuid.UUID, session: SessionDep, actor: CurrentActor, response: Response
-) -> ApprovalPublic:
+async def read_approval(record_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> Response:
     application = await approvals.get(session, record_id, actor)
-    return await render_record(APPROVALS, session, application, actor, response)  # type: ignore[return-value]
+    return await render_record(APPROVALS, session, application, actor)
 
 
 @router.patch(
@@ -164,12 +165,11 @@ async def update_approval(
     data: ApprovalUpdate,
     session: SessionDep,
     actor: CurrentActor,
-    response: Response,
     if_match: IfMatch = None,
-) -> ApprovalPublic:
+) -> Response:
     application = await approvals.get(session, record_id, actor)
     await approvals.update(session, application, data, actor, if_match)
-    return await render_record(APPROVALS, session, application, actor, response)  # type: ignore[return-value]
+    return await render_record(APPROVALS, session, application, actor)
 
 
 @services_router.get(

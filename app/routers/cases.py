@@ -12,6 +12,7 @@ from app.errors import problem_responses
 from app.models.base import utcnow
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
 from app.report_period import FromQuery, ToQuery
+from app.responses import json_response
 from app.routers.record_routes import render_record, workflow_router
 from app.schemas.case import CaseCreate, CasePublic, CaseUpdate, Source
 from app.schemas.common import IsoDateTime
@@ -83,11 +84,9 @@ Filters = Annotated[CaseFilters, Depends(case_filters)]
     responses=problem_responses(401, 403, 409, 422),
     operation_id="cases_create",
 )
-async def create_case(
-    data: CaseCreate, session: SessionDep, actor: CurrentActor, response: Response
-) -> CasePublic:
+async def create_case(data: CaseCreate, session: SessionDep, actor: CurrentActor) -> Response:
     case = await cases.create(session, data, actor)
-    return await render_record(CASES, session, case, actor, response)  # type: ignore[return-value]
+    return await render_record(CASES, session, case, actor, status.HTTP_201_CREATED)
 
 
 @router.get(
@@ -105,11 +104,13 @@ async def list_cases(
     filters: Filters,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> Page[CasePublic]:
+) -> Response:
     rows = await cases.list_cases(session, actor, filters, limit, cursor)
-    return Page(
-        items=[await cases.render(session, row, actor) for row in rows[:limit]],
-        next_cursor=next_cursor_for(rows, limit),
+    return json_response(
+        Page(
+            items=[await cases.render(session, row, actor) for row in rows[:limit]],
+            next_cursor=next_cursor_for(rows, limit),
+        )
     )
 
 
@@ -149,11 +150,9 @@ async def export_cases(
     responses=problem_responses(401, 404, 422),
     operation_id="cases_get",
 )
-async def read_case(
-    record_id: uuid.UUID, session: SessionDep, actor: CurrentActor, response: Response
-) -> CasePublic:
+async def read_case(record_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> Response:
     case = await cases.get(session, record_id, actor)
-    return await render_record(CASES, session, case, actor, response)  # type: ignore[return-value]
+    return await render_record(CASES, session, case, actor)
 
 
 @router.patch(
@@ -170,12 +169,11 @@ async def update_case(
     data: CaseUpdate,
     session: SessionDep,
     actor: CurrentActor,
-    response: Response,
     if_match: IfMatch = None,
-) -> CasePublic:
+) -> Response:
     case = await cases.get(session, record_id, actor)
     await cases.update(session, case, data, actor, if_match)
-    return await render_record(CASES, session, case, actor, response)  # type: ignore[return-value]
+    return await render_record(CASES, session, case, actor)
 
 
 @stats_router.get(

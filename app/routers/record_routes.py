@@ -8,7 +8,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -17,7 +16,8 @@ from app.deps import CurrentActor, IfMatch, SessionDep
 from app.errors import BadRequest, problem_responses
 from app.models.audit import Event
 from app.pagination import DEFAULT_LIMIT, LimitQuery, Page
-from app.services.versioning import set_etag
+from app.responses import json_response
+from app.services.versioning import etag_for
 from app.workflow import engine
 from app.workflow.definition import SYSTEM_ROLE, Action, ActionBody, NoBody
 from app.workflow.registry import RecordKind
@@ -25,10 +25,11 @@ from app.workflow.schemas import EventPublic
 
 
 async def render_record(
-    kind: RecordKind, session: Any, record: Any, actor: Actor, response: Response
-) -> BaseModel:
-    set_etag(response, record.version)
-    return await kind.render(session, record, actor)
+    kind: RecordKind, session: Any, record: Any, actor: Actor, status_code: int = 200
+) -> Response:
+    """The record as the actor may see it, with its ETag."""
+    public = await kind.render(session, record, actor)
+    return json_response(public, status_code, {"ETag": etag_for(record.version)})
 
 
 def _describe(action: Action) -> str:
@@ -60,14 +61,13 @@ def _action_endpoint(kind: RecordKind, action: Action) -> Any:
         body: ActionBody,
         session: Any,
         actor: Actor,
-        response: Response,
         if_match: str | None,
-    ) -> BaseModel:
+    ) -> Response:
         record = await engine.load_visible(session, workflow, workflow.model, record_id, actor)
         await engine.apply_action(
             session, workflow, record, action.name, body, actor, if_match=if_match
         )
-        return await render_record(kind, session, record, actor, response)
+        return await render_record(kind, session, record, actor)
 
     if action.body is NoBody:
 
@@ -75,13 +75,10 @@ def _action_endpoint(kind: RecordKind, action: Action) -> Any:
             record_id: uuid.UUID,
             session: SessionDep,
             actor: CurrentActor,
-            response: Response,
             if_match: IfMatch = None,
             body: Annotated[NoBody | None, Body()] = None,
-        ) -> BaseModel:
-            return await perform_action(
-                record_id, body or NoBody(), session, actor, response, if_match
-            )
+        ) -> Response:
+            return await perform_action(record_id, body or NoBody(), session, actor, if_match)
 
         return without_body
 
@@ -92,10 +89,9 @@ def _action_endpoint(kind: RecordKind, action: Action) -> Any:
         body: body_model,  # type: ignore[valid-type]
         session: SessionDep,
         actor: CurrentActor,
-        response: Response,
         if_match: IfMatch = None,
-    ) -> BaseModel:
-        return await perform_action(record_id, body, session, actor, response, if_match)
+    ) -> Response:
+        return await perform_action(record_id, body, session, actor, if_match)
 
     return with_body
 

@@ -8,6 +8,7 @@ from app.deps import CurrentActor, IfMatch, SessionDep
 from app.errors import problem_responses
 from app.models.base import utcnow
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
+from app.responses import json_response
 from app.routers.record_routes import render_record, workflow_router
 from app.schemas.common import IsoDateTime
 from app.schemas.ticket import Priority, TicketCreate, TicketPublic, TicketType, TicketUpdate
@@ -66,11 +67,9 @@ Filters = Annotated[TicketFilters, Depends(ticket_filters)]
     responses=problem_responses(401, 403, 409, 422),
     operation_id="tickets_create",
 )
-async def create_ticket(
-    data: TicketCreate, session: SessionDep, actor: CurrentActor, response: Response
-) -> TicketPublic:
+async def create_ticket(data: TicketCreate, session: SessionDep, actor: CurrentActor) -> Response:
     ticket = await tickets.create(session, data, actor)
-    return await render_record(TICKETS, session, ticket, actor, response)  # type: ignore[return-value]
+    return await render_record(TICKETS, session, ticket, actor, status.HTTP_201_CREATED)
 
 
 @router.get(
@@ -87,11 +86,13 @@ async def list_tickets(
     filters: Filters,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> Page[TicketPublic]:
+) -> Response:
     rows = await tickets.list_tickets(session, actor, filters, limit, cursor)
-    return Page(
-        items=await tickets.render_page(session, rows[:limit], actor),
-        next_cursor=next_cursor_for(rows, limit),
+    return json_response(
+        Page(
+            items=await tickets.render_page(session, rows[:limit], actor),
+            next_cursor=next_cursor_for(rows, limit),
+        )
     )
 
 
@@ -128,11 +129,9 @@ async def export_tickets(
     responses=problem_responses(401, 404, 422),
     operation_id="tickets_get",
 )
-async def read_ticket(
-    record_id: uuid.UUID, session: SessionDep, actor: CurrentActor, response: Response
-) -> TicketPublic:
+async def read_ticket(record_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> Response:
     ticket = await tickets.get(session, record_id, actor)
-    return await render_record(TICKETS, session, ticket, actor, response)  # type: ignore[return-value]
+    return await render_record(TICKETS, session, ticket, actor)
 
 
 @router.patch(
@@ -149,12 +148,11 @@ async def update_ticket(
     data: TicketUpdate,
     session: SessionDep,
     actor: CurrentActor,
-    response: Response,
     if_match: IfMatch = None,
-) -> TicketPublic:
+) -> Response:
     ticket = await tickets.get(session, record_id, actor)
     await tickets.update(session, ticket, data, actor, if_match)
-    return await render_record(TICKETS, session, ticket, actor, response)  # type: ignore[return-value]
+    return await render_record(TICKETS, session, ticket, actor)
 
 
 action_router = workflow_router(TICKETS)

@@ -3,12 +3,13 @@
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.actor import Actor
 from app.deps import CurrentActor, SessionDep, require_roles
 from app.errors import NotFound, problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.responses import json_response
 from app.services import tasks
 from app.workflow.audit import verify_chains
 from app.workflow.diagram import definition
@@ -63,11 +64,11 @@ async def my_tasks(
     overdue: bool | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> Page[TaskItem]:
+) -> Response:
     items, next_cursor = await tasks.my_tasks(
         session, actor, kind=kind, overdue=overdue, limit=limit, cursor=cursor
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return json_response(Page(items=items, next_cursor=next_cursor))
 
 
 @router.get(

@@ -29,7 +29,7 @@ from app.schemas.ticket import Location
 from app.services.case_evidence import CASE_EVIDENCE
 from app.services.categories import require_active_category
 from app.services.masking import mask_id_number, mask_name, mask_phone
-from app.services.numbering import next_number
+from app.services.numbering import RecordNumber
 from app.services.penalties import ZERO, limitation_ends_on
 from app.services.record_queries import common_filters, list_visible
 from app.workflow import engine
@@ -189,9 +189,14 @@ async def _register(
     _check_dates(values["violation_occurred_on"], values["discovered_on"])
     await require_active_category(session, values["category_code"])
     year = local_day(utcnow()).year
-    sequence = await next_number(session, f"case-{year}")
-    case = EnforcementCase(number=f"ZF{year}-{sequence:06d}", **values)
-    return await engine.create(session, CASE_WORKFLOW, case, actor, payload=payload)
+    return await engine.create(
+        session,
+        CASE_WORKFLOW,
+        EnforcementCase(**values),
+        actor,
+        payload=payload,
+        number=RecordNumber(f"case-{year}", f"ZF{year}-{{:06d}}"),
+    )
 
 
 async def create(session: AsyncSession, data: CaseCreate, actor: Actor) -> EnforcementCase:

@@ -3,7 +3,17 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
@@ -41,7 +51,10 @@ SHORTEST_INDEXED_TERM = 3
 def keyword_clause(columns: list[Any], text: str) -> ColumnElement[bool]:
     """A case-insensitive substring match on ``columns``; % and _ match literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
+    # Rendered into the statement (quoted by SQLAlchemy), not bound: a prepared statement's
+    # generic plan cannot see how rare the term is and scans newest first for every term —
+    # seconds at a million tickets for a term that matches a few hundred.
+    pattern = literal(f"%{escaped}%", String(), literal_execute=True)
     if len(text) < SHORTEST_INDEXED_TERM:
         # Column by column, so the planner cannot pick the trigram index: newest first,
         # it stops at the first page of matches.
