@@ -1,10 +1,11 @@
 """Ticket statistics: received, closed, overdue, on-time and satisfaction rates, 721 split."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import and_
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -12,7 +13,7 @@ from app.actor import Actor
 from app.models.base import utcnow
 from app.models.ticket import Ticket
 from app.services.record_queries import overdue_clause
-from app.services.stats_sql import average, count_if, grouped_counts, rate, seconds_between
+from app.services.stats_sql import grouped_counts, rate, seconds_between
 from app.workflows.ticket import OPEN, TICKET_WORKFLOW
 
 TicketGroup = Literal["category", "district", "department", "type", "channel"]
@@ -46,6 +47,47 @@ class TicketStats(BaseModel):
     resolution_modes: dict[str, int]
 
 
+@dataclass
+class _Totals:
+    received: int = 0
+    closed: int = 0
+    open: int = 0
+    overdue: int = 0
+    closed_on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    handled: int = 0
+    handling_seconds: float = 0.0
+
+    def add(self, row: Any) -> None:
+        self.received += row.count
+        if row.status == "closed":
+            self.closed += row.count
+            self.closed_on_time += 0 if row.late else row.count
+        self.open += row.count if row.status in OPEN else 0
+        self.overdue += row.count if row.late else 0
+        self.rated += row.count if row.satisfaction in RATED else 0
+        self.satisfied += row.count if row.satisfaction in RATED[:2] else 0
+        self.handled += row.handled
+        self.handling_seconds += row.handling_seconds or 0.0
+
+    def public(self, group: Any) -> TicketStatsRow:
+        return TicketStatsRow(
+            group=None if group is None else str(group),
+            received=self.received,
+            closed=self.closed,
+            open=self.open,
+            overdue=self.overdue,
+            on_time_closure_rate=rate(self.closed_on_time, self.closed),
+            satisfaction_rate=rate(self.satisfied, self.rated),
+            average_handling_hours=(
+                round(self.handling_seconds / self.handled / 3600, 2)
+                if self.handling_seconds
+                else None
+            ),
+        )
+
+
 async def ticket_stats(
     session: AsyncSession,
     actor: Actor,
@@ -53,52 +95,37 @@ async def ticket_stats(
     date_from: datetime | None,
     date_to: datetime | None,
 ) -> TicketStats:
-    now = utcnow()
     dialect = session.get_bind().dialect.name
-    group = GROUP_COLUMNS[group_by]
-    closed = col(Ticket.status) == "closed"
+    # Counted per (group, state, lateness, rating, mode) and folded here: one count per
+    # row is about half the database's work of a dozen conditional aggregates over 1M rows.
     query = grouped_counts(
         TICKET_WORKFLOW,
         actor,
-        group,
+        GROUP_COLUMNS[group_by],
         date_from,
         date_to,
-        count_if(col(Ticket.id).isnot(None)).label("received"),
-        count_if(closed).label("closed"),
-        count_if(col(Ticket.status).in_(OPEN)).label("open"),
-        count_if(overdue_clause(Ticket, now)).label("overdue"),
-        count_if(and_(closed, col(Ticket.is_overdue).is_(False))).label("closed_on_time"),
-        count_if(col(Ticket.satisfaction).in_(RATED)).label("rated"),
-        count_if(col(Ticket.satisfaction).in_(RATED[:2])).label("satisfied"),
-        average(seconds_between(dialect, Ticket.created_at, Ticket.closed_at)).label(
+        func.count().label("count"),
+        func.count(col(Ticket.closed_at)).label("handled"),
+        func.sum(seconds_between(dialect, Ticket.created_at, Ticket.closed_at)).label(
             "handling_seconds"
         ),
-        # The 721 split in the same scan, summed over the groups below.
-        *(count_if(col(Ticket.resolution_mode) == mode).label(mode) for mode in MODES),
+        details={
+            "status": col(Ticket.status),
+            "late": overdue_clause(Ticket, utcnow()),
+            "satisfaction": col(Ticket.satisfaction),
+            "resolution_mode": col(Ticket.resolution_mode),
+        },
     )
-    rows = []
+    totals: dict[Any, _Totals] = {}
     resolution_modes = dict.fromkeys(MODES, 0)
     for row in (await session.execute(query)).all():
-        for mode in MODES:
-            resolution_modes[mode] += getattr(row, mode)
-        rows.append(
-            TicketStatsRow(
-                group=None if row.group is None else str(row.group),
-                received=row.received,
-                closed=row.closed,
-                open=row.open,
-                overdue=row.overdue,
-                on_time_closure_rate=rate(row.closed_on_time, row.closed),
-                satisfaction_rate=rate(row.satisfied, row.rated),
-                average_handling_hours=(
-                    round(row.handling_seconds / 3600, 2) if row.handling_seconds else None
-                ),
-            )
-        )
+        totals.setdefault(row.group, _Totals()).add(row)
+        if row.resolution_mode in resolution_modes:
+            resolution_modes[row.resolution_mode] += row.count
     return TicketStats(
         group_by=group_by,
         date_from=date_from,
         date_to=date_to,
-        rows=rows,
+        rows=[total.public(group) for group, total in totals.items()],
         resolution_modes=resolution_modes,
     )
