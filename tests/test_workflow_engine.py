@@ -229,6 +229,35 @@ async def test_deleted_event_breaks_the_chain(
     assert {link["seq"] for link in report["broken_links"]} == {3}
 
 
+async def test_deleting_the_newest_events_is_reported(
+    app: Any, world: World, desk: dict[str, Any], admin: Person
+) -> None:
+    # The remaining chain is intact; only the head kept on the record shows the loss.
+    ticket = await _ticket(world, desk["operator"])
+    await _dispatch(world, desk, ticket)
+    await world.as_(desk["handler"]).post(f"/api/v1/tickets/{ticket['id']}/actions/sign")
+    untouched = await _ticket(world, desk["operator"])
+    async with app.state.sessionmaker() as session:
+        from sqlalchemy import delete
+
+        await session.execute(
+            delete(Event).where(
+                Event.record_id == uuid.UUID(ticket["id"]),  # type: ignore[arg-type]
+                Event.seq == 3,  # type: ignore[arg-type]
+            )
+        )
+        await session.commit()
+    report = (await world.as_(admin).get("/api/v1/audit/verify")).json()
+    assert report["ok"] is False
+    [link] = report["broken_links"]
+    assert (link["record_id"], link["seq"]) == (ticket["id"], 3)
+    assert "chain ends at #2" in link["problem"]
+    alone = await world.as_(admin).get(
+        "/api/v1/audit/verify", params={"kind": "ticket", "id": untouched["id"]}
+    )
+    assert alone.json()["ok"] is True
+
+
 async def _force_due(app: Any, ticket_id: str, when: Any) -> None:
     async with app.state.sessionmaker() as session:
         await session.execute(

@@ -11,7 +11,7 @@ from app.errors import NotFound, problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.responses import json_response
 from app.services import tasks
-from app.workflow.audit import verify_chains
+from app.workflow.audit import heads_not_matching, verify_chains
 from app.workflow.diagram import definition
 from app.workflow.registry import record_kind, record_kinds
 from app.workflow.schemas import BrokenLinkPublic, TaskItem, VerifyReport
@@ -77,7 +77,8 @@ async def my_tasks(
     response_model=VerifyReport,
     summary="Verify the audit hash chains",
     description="Recomputes every record's chain of events (or one record's with `kind` and "
-    "`id`) and reports each broken link: record, sequence number, expected and stored hash.",
+    "`id`) and reports each broken link: record, sequence number, expected and stored hash. "
+    "Each record also keeps its chain's last event, so deleting the newest events shows.",
     responses=problem_responses(401, 403, 422),
     operation_id="audit_verify",
 )
@@ -88,6 +89,10 @@ async def verify_audit(
     id: uuid.UUID | None = None,
 ) -> VerifyReport:
     records, events, broken = await verify_chains(session, kind, id)
+    for registered in record_kinds():
+        if kind is None or registered.workflow.name == kind:
+            workflow = registered.workflow
+            broken += await heads_not_matching(session, workflow.name, workflow.model, id)
     return VerifyReport(
         ok=not broken,
         records_checked=records,

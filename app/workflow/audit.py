@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from asgi_correlation_id import correlation_id
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -204,3 +204,37 @@ async def verify_chains(
             )
         previous_hash, expected_seq = event.hash, event.seq + 1
     return records, events, broken
+
+
+async def heads_not_matching(
+    session: AsyncSession, kind: str, model: Any, record_id: uuid.UUID | None = None
+) -> list[BrokenLink]:
+    """Records whose stored chain head is not their chain's last event.
+
+    A chain alone cannot show that its newest events were deleted; the head the record
+    row keeps (moved with every change of the record) can.
+    """
+    of_record = (col(Event.kind) == kind, col(Event.record_id) == model.id)
+    last_hash = (
+        select(col(Event.hash)).where(*of_record).order_by(col(Event.seq).desc()).limit(1)
+    ).scalar_subquery()
+    last_seq = select(func.coalesce(func.max(Event.seq), 0)).where(*of_record).scalar_subquery()
+    query = select(model.id, model.last_event_seq, model.last_event_hash, last_seq).where(
+        or_(
+            model.last_event_seq.is_distinct_from(last_seq),
+            model.last_event_hash.is_distinct_from(last_hash),
+        )
+    )
+    if record_id is not None:
+        query = query.where(model.id == record_id)
+    return [
+        BrokenLink(
+            kind,
+            row_id,
+            head_seq,
+            head_hash or "",
+            "",
+            f"the record's last event is #{head_seq}, its chain ends at #{chain_seq}",
+        )
+        for row_id, head_seq, head_hash, chain_seq in (await session.execute(query)).all()
+    ]
