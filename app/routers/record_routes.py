@@ -63,7 +63,9 @@ def _action_endpoint(kind: RecordKind, action: Action) -> Any:
         actor: Actor,
         if_match: str | None,
     ) -> Response:
-        record = await engine.load_visible(session, workflow, workflow.model, record_id, actor)
+        record = await engine.load_visible(
+            session, workflow, workflow.model, record_id, actor, for_action=True
+        )
         await engine.apply_action(
             session, workflow, record, action.name, body, actor, if_match=if_match
         )

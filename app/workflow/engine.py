@@ -87,10 +87,22 @@ def allowed_actions(
 
 
 async def load_visible(
-    session: AsyncSession, workflow: Workflow, model: type[R], record_id: uuid.UUID, actor: Actor
+    session: AsyncSession,
+    workflow: Workflow,
+    model: type[R],
+    record_id: uuid.UUID,
+    actor: Actor,
+    *,
+    for_action: bool = False,
 ) -> R:
-    """The record if ``actor`` may see it; otherwise 404, so existence does not leak."""
-    record = await session.get(model, record_id)
+    """The record if ``actor`` may see it; otherwise 404, so existence does not leak.
+
+    ``for_action`` locks the row (``FOR UPDATE``, in the same read) until the request
+    commits: two actions on one record run one after the other, and the second sees the
+    first's result. Without it both would run their effects — rows written in other
+    tables included — before the version check let only one of them change the record.
+    """
+    record = await session.get(model, record_id, with_for_update=for_action or None)
     if record is None or not may_see(workflow, record, actor):
         raise NotFound(f"No such {workflow.name}")
     return record
