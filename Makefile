@@ -32,13 +32,13 @@ test-sqlite: $(STAMP)
 	GOVFLOW_TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
 
 # Runs only when GOVFLOW_TEST_POSTGRES_URL is set; a server it cannot reach fails the run.
-# The API fuzz and database-restart tests run servers on databases of their own, so they
-# run in the SQLite pass only.
+# The API fuzz, database-restart and soak tests run servers on databases of their own, so
+# they run in the SQLite pass only.
 test-postgres: $(STAMP)
 	@if [ -n "$$GOVFLOW_TEST_POSTGRES_URL" ]; then \
 		echo "== PostgreSQL: $$GOVFLOW_TEST_POSTGRES_URL"; \
 		GOVFLOW_TEST_DATABASE_URL="$$GOVFLOW_TEST_POSTGRES_URL" $(BIN)/pytest \
-			--ignore=tests/test_api_fuzz.py --ignore=tests/test_fault_db_restart.py \
+			--ignore=tests/test_api_fuzz.py --ignore=tests/test_fault_db_restart.py --ignore=tests/test_soak.py \
 			$(PYTEST_ARGS); \
 	else \
 		echo "== PostgreSQL run skipped: GOVFLOW_TEST_POSTGRES_URL is not set"; \
