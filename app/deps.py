@@ -41,8 +41,16 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
+# GET and HEAD change nothing (every route keeps to that), so they need no transaction.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in session_scope(request.app.state.sessionmaker):
+    state = request.app.state
+    read_only = request.method in READ_ONLY_METHODS
+    async for session in session_scope(
+        state.read_sessionmaker if read_only else state.sessionmaker
+    ):
         yield session
 
 
