@@ -54,9 +54,17 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_transaction_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction whatever the method: streaming rows through a
+    server-side cursor (millions of audit events) needs one."""
+    async for session in session_scope(request.app.state.sessionmaker):
+        yield session
+
+
 # scope="function": the commit happens before the response is sent, so a
 # client never gets a 2xx for a transaction that then failed to commit.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+TransactionSessionDep = Annotated[AsyncSession, Depends(get_transaction_session, scope="function")]
 
 
 async def actor_for_api_key(request: Request, session: AsyncSession, api_key: str) -> Actor:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.actor import Actor
-from app.deps import CurrentActor, SessionDep, require_roles
+from app.deps import CurrentActor, SessionDep, TransactionSessionDep, require_roles
 from app.errors import NotFound, problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.responses import json_response
@@ -83,7 +83,7 @@ async def my_tasks(
     operation_id="audit_verify",
 )
 async def verify_audit(
-    session: SessionDep,
+    session: TransactionSessionDep,
     _: Annotated[Actor, Depends(require_roles("admin", "supervisor"))],
     kind: Annotated[Literal["ticket", "approval", "case"] | None, Query()] = None,
     id: uuid.UUID | None = None,
