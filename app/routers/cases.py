@@ -40,7 +40,15 @@ def case_filters(
     is_overdue: bool | None = None,
     created_from: IsoDateTime | None = None,
     created_to: IsoDateTime | None = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="Case-insensitive substring of the title, number, address or "
+            "decision number; `%` and `_` match literally.",
+        ),
+    ] = None,
     officer_id: Annotated[
         uuid.UUID | None, Query(description="Cases this officer handles.")
     ] = None,

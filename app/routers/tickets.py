@@ -33,7 +33,15 @@ def ticket_filters(
     is_overdue: bool | None = None,
     created_from: IsoDateTime | None = None,
     created_to: IsoDateTime | None = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="Case-insensitive substring of the title, content, address or "
+            "number; `%` and `_` match literally.",
+        ),
+    ] = None,
     reporter_phone: Annotated[
         str | None,
         Query(max_length=32, description="Exact match; operators and supervisors only."),
