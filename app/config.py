@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     db_pool_size: int = Field(default=10, ge=1)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_pre_ping: bool = False
+    db_pool_recycle_seconds: int = Field(default=600, ge=-1)
     login_max_failures: int = Field(default=5, ge=1)
     login_lock_seconds: int = Field(default=300, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

@@ -38,7 +38,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout_seconds,
-        pool_pre_ping=True,
+        # A ping per checkout is a round trip per request. Without it, the first statement
+        # on a connection the server dropped fails (a 503) and takes the whole pool's
+        # older connections with it; recycling replaces those an idle timeout would cut.
+        pool_pre_ping=settings.db_pre_ping,
+        pool_recycle=settings.db_pool_recycle_seconds,
         # Statement parameters hold personal data: never in exceptions or logs.
         hide_parameters=True,
         connect_args={"timeout": settings.db_pool_timeout_seconds, "command_timeout": 30},

@@ -33,7 +33,9 @@ api_key_scheme = APIKeyHeader(
 )
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies are ``async def`` even when they await nothing: FastAPI runs a plain
+# ``def`` one in a worker thread, a hop per request.
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

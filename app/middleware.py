@@ -54,11 +54,15 @@ class BodyLimitMiddleware:
         is_upload = scope["method"] == "POST" and scope["path"].endswith("/attachments")
         # Multipart framing adds a little to the file's own size.
         limit = self.upload_max_bytes + 64 * 1024 if is_upload else self.max_bytes
-        too_large = problem_response(
-            413, "payload_too_large", f"The request body is over {limit} bytes"
-        )
+
+        async def too_large() -> None:
+            answer = problem_response(
+                413, "payload_too_large", f"The request body is over {limit} bytes"
+            )
+            await answer(scope, receive, send)
+
         if declared and declared.isdigit() and int(declared) > limit:
-            await too_large(scope, receive, send)
+            await too_large()
             return
         received = 0
         started = False
@@ -80,7 +84,7 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLarge:
             if not started:
-                await too_large(scope, receive, send)
+                await too_large()
 
 
 class ObservabilityMiddleware:

@@ -5,7 +5,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
+from app.models.ticket import TicketCategory
+from app.services.categories import catalogue
+from app.services.process_cache import ProcessCache
 from tests.conftest import World
 from tests.factories import Person, ticket_body
 
@@ -281,7 +286,18 @@ async def test_merge_duplicate_into_open_ticket(world: World, hotline: dict[str,
     assert merged["status"] == "merged" and merged["duplicate_of"] == original["id"]
     view = (await world.as_(operator).get(f"/api/v1/tickets/{original['id']}")).json()
     assert view["duplicates"] == [duplicate["id"]]
+    another = await _create(world, operator)
+    await _act(world, operator, another, "merge", duplicate_of=original["id"])
+    both = sorted([duplicate["id"], another["id"]])
+    view = (await world.as_(operator).get(f"/api/v1/tickets/{original['id']}")).json()
+    assert sorted(view["duplicates"]) == both
+    listed = (await world.as_(operator).get("/api/v1/tickets", params={"status": "new"})).json()
+    by_id = {item["id"]: item for item in listed["items"]}
+    assert sorted(by_id[original["id"]]["duplicates"]) == both
+    urged = await _act(world, hotline["supervisor"], original, "urge", comment="催办")
+    assert sorted(urged["duplicates"]) == both
     third = await _create(world, operator)
+    assert third["duplicates"] == []
     problem = await _act(world, operator, third, "merge", expect=422, duplicate_of=duplicate["id"])
     assert "open ticket" in problem["detail"]
     await _act(world, operator, third, "merge", expect=422, duplicate_of=third["id"])
@@ -396,6 +412,35 @@ async def test_unknown_category_is_refused(world: World, hotline: dict[str, Any]
         "/api/v1/tickets", json=ticket_body(category_code="nope")
     )
     assert response.status_code == 422 and response.json()["code"] == "unknown_category"
+
+
+async def test_category_changes_apply_to_the_next_ticket_in_every_process(
+    world: World, hotline: dict[str, Any], admin: Person
+) -> None:
+    """Each process keeps a copy of the catalogue; a change, here or in another process,
+    is seen by the next request."""
+    operator = hotline["operator"]
+    categories = (await world.as_(admin).get("/api/v1/ticket-categories")).json()
+    category = next(c for c in categories if c["code"] == "shizheng_sheshi")
+    assert (await _create(world, operator, category_code="shizheng_sheshi"))["status"] == "new"
+    patched = await world.as_(admin).patch(
+        f"/api/v1/ticket-categories/{category['id']}", json={"is_active": False}
+    )
+    assert patched.status_code == 200, patched.text
+    refused = await world.as_(operator).post(
+        "/api/v1/tickets", json=ticket_body(category_code="shizheng_sheshi")
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "unknown_category"
+    # Another process turns it back on: its row and a new token, in one transaction.
+    async with world.app.state.sessionmaker() as session:
+        await session.execute(
+            update(TicketCategory)
+            .where(col(TicketCategory.code) == "shizheng_sheshi")
+            .values(is_active=True)
+        )
+        await ProcessCache("ticket_categories", catalogue.load).changed(session)
+        await session.commit()
+    assert (await _create(world, operator, category_code="shizheng_sheshi"))["status"] == "new"
 
 
 async def test_seeded_categories_include_city_management_tree(

@@ -3,7 +3,8 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, String, cast, func, select
+from sqlalchemy.orm import column_property, undefer
 from sqlmodel import Field
 
 from app.models.base import UTCDateTime, VersionedTable
@@ -51,6 +52,24 @@ class Ticket(WorkflowRecord, table=True):
     signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     replied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def _merged_into_ticket() -> object:
+    """The ids of the tickets merged into a ticket, comma-joined, read with it when asked
+    (``undefer``): a ticket and its duplicates in one round trip."""
+    tickets = Ticket.__table__  # type: ignore[attr-defined]
+    duplicate = tickets.alias("duplicate")
+    return column_property(
+        select(func.aggregate_strings(cast(duplicate.c.id, String), ","))
+        .where(duplicate.c.duplicate_of == tickets.c.id)
+        .correlate_except(duplicate)
+        .scalar_subquery(),
+        deferred=True,
+    )
+
+
+Ticket.__mapper__.add_property("duplicate_ids", _merged_into_ticket())  # type: ignore[attr-defined]
+WITH_DUPLICATES = (undefer(Ticket.duplicate_ids),)  # type: ignore[attr-defined]
 
 
 class TicketCategory(VersionedTable, table=True):

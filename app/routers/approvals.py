@@ -39,7 +39,7 @@ stats_router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
 ApprovalStatus = Literal[STATES]  # type: ignore[valid-type]
 
 
-def approval_filters(
+async def approval_filters(
     status: Annotated[ApprovalStatus | None, Query()] = None,
     service_code: Annotated[Code | None, Query()] = None,
     department_id: uuid.UUID | None = None,

@@ -31,7 +31,7 @@ YuanQuery = Annotated[
 ]
 
 
-def case_filters(
+async def case_filters(
     status: Annotated[CaseStatus | None, Query()] = None,
     source: Source | None = None,
     category_code: Annotated[str | None, Query(max_length=64)] = None,

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 TicketStatus = Literal[STATES]  # type: ignore[valid-type]
 
 
-def ticket_filters(
+async def ticket_filters(
     status: Annotated[TicketStatus | None, Query()] = None,
     type: TicketType | None = None,
     category_code: Annotated[str | None, Query(max_length=64)] = None,

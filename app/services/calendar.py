@@ -23,10 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from app.db import upsert
 from app.errors import NotFound, UnprocessableEntity
 from app.models.base import utcnow
-from app.models.calendar import CacheVersion, CalendarDay, DayKind
+from app.models.calendar import CalendarDay, DayKind
+from app.services.process_cache import ProcessCache
 
 # The lunar calendar behind the packages' festival dates ends with 2100; past it
 # they silently return weekends only, so the calendar refuses those years.
@@ -232,50 +232,19 @@ class WorkCalendar:
         return last
 
 
-CALENDAR_CACHE = "calendar_days"
+async def _read_calendar(session: AsyncSession, zone: ZoneInfo) -> WorkCalendar:
+    rows = (await session.scalars(select(CalendarDay))).all()
+    return WorkCalendar(
+        {row.day: row.kind for row in rows}, zone, names={row.day: row.name for row in rows}
+    )
 
 
-@dataclass
-class _CachedCalendar:
-    token: uuid.UUID | None = None
-    zone: ZoneInfo | None = None
-    calendar: WorkCalendar | None = None
-
-
-_cached = _CachedCalendar()
+_entered_days = ProcessCache("calendar_days", _read_calendar)
 
 
 async def load_calendar(session: AsyncSession, zone: ZoneInfo) -> WorkCalendar:
-    """The effective calendar, re-read only when an administrator changed a day.
-
-    Every change of ``calendar_days`` writes a new token in the same transaction, so one
-    primary-key read tells whether this process's copy is current, whichever process
-    made the change.
-    """
-    token = await session.scalar(
-        select(CacheVersion.token).where(CacheVersion.name == CALENDAR_CACHE)
-    )
-    if _cached.calendar is not None and _cached.token == token and _cached.zone == zone:
-        return _cached.calendar
-    rows = (await session.scalars(select(CalendarDay))).all()
-    calendar = WorkCalendar(
-        {row.day: row.kind for row in rows}, zone, names={row.day: row.name for row in rows}
-    )
-    _cached.token, _cached.zone, _cached.calendar = token, zone, calendar
-    return calendar
-
-
-async def _calendar_changed(session: AsyncSession) -> None:
-    token = uuid.uuid4()
-    await session.execute(
-        upsert(
-            session,
-            CacheVersion,
-            {"name": CALENDAR_CACHE, "token": token},
-            ["name"],
-            {"token": token},
-        )
-    )
+    """The effective calendar, re-read only when an administrator changed a day."""
+    return await _entered_days.get(session, zone)
 
 
 async def set_day(
@@ -294,7 +263,7 @@ async def set_day(
         {"kind": day_kind, "name": name, "updated_by_id": actor_id, "updated_at": utcnow()}
     )
     await session.flush()
-    await _calendar_changed(session)
+    await _entered_days.changed(session)
     return row
 
 
@@ -319,4 +288,4 @@ async def delete_day(session: AsyncSession, day: date) -> None:
         raise NotFound(f"No day was entered for {day.isoformat()}")
     await session.delete(row)
     await session.flush()
-    await _calendar_changed(session)
+    await _entered_days.changed(session)

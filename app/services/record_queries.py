@@ -110,4 +110,5 @@ async def list_visible(
     after = keyset_after(model.created_at, model.id, cursor)
     if after is not None:
         query = query.where(after)
-    return list((await session.scalars(query.limit(limit + 1))).all())
+    query = query.options(*workflow.load_options).limit(limit + 1)
+    return list((await session.scalars(query)).all())

@@ -16,6 +16,7 @@ from app.schemas.ticket import (
     RoutingRuleUpdate,
 )
 from app.services.catalogue_checks import check_department, flush_unique
+from app.services.categories import catalogue
 from app.services.versioning import check_if_match, save_versioned
 
 # (code, name, parent): the city-management tree seeded on first start.
@@ -42,6 +43,7 @@ async def seed_categories(session: AsyncSession) -> None:
         return
     for code, name, parent in SEED_CATEGORIES:
         session.add(TicketCategory(code=code, name=name, parent_code=parent))
+    await catalogue.changed(session)
     try:
         await session.commit()
     except IntegrityError:
@@ -75,6 +77,7 @@ async def create_category(session: AsyncSession, data: CategoryCreate) -> Ticket
     category = TicketCategory(**data.model_dump())
     session.add(category)
     await flush_unique(session, f"Category {data.code!r}")
+    await catalogue.changed(session)
     return category
 
 
@@ -86,6 +89,7 @@ async def update_category(
     await check_department(session, changes.get("default_department_id"))
     await _check_parent(session, changes.get("parent_code"))
     await save_versioned(session, category, category.version, changes)
+    await catalogue.changed(session)
     return category
 
 

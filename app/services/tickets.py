@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from app.actor import Actor
@@ -65,17 +66,27 @@ def mask_event_payload(payload: dict[str, Any], ticket: Ticket, actor: Actor) ->
     return {**payload, "reporter": {**reporter, "name": shown.name, "phone": shown.phone}}
 
 
+def _read_with_duplicates(ticket: Ticket) -> list[uuid.UUID] | None:
+    """The duplicates read with the ticket (``WITH_DUPLICATES``); None when they were not."""
+    state = inspect(ticket)
+    if "duplicate_ids" in state.unloaded:
+        return None
+    joined = state.dict.get("duplicate_ids")
+    return [uuid.UUID(text) for text in joined.split(",")] if joined else []
+
+
 async def duplicates_of(
     session: AsyncSession, tickets: list[Ticket]
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """The tickets merged into each of ``tickets``, in one query for a whole page."""
-    found: dict[uuid.UUID, list[uuid.UUID]] = {ticket.id: [] for ticket in tickets}
-    if not found:
+    """The tickets merged into each of ``tickets``: as read with them, or in one query for
+    those read without."""
+    read = {ticket.id: _read_with_duplicates(ticket) for ticket in tickets}
+    found = {ticket_id: duplicates or [] for ticket_id, duplicates in read.items()}
+    unread = [ticket_id for ticket_id, duplicates in read.items() if duplicates is None]
+    if not unread:
         return found
     rows = await session.execute(
-        select(col(Ticket.duplicate_of), col(Ticket.id)).where(
-            col(Ticket.duplicate_of).in_(list(found))
-        )
+        select(col(Ticket.duplicate_of), col(Ticket.id)).where(col(Ticket.duplicate_of).in_(unread))
     )
     for original, duplicate in rows.all():
         if original is not None:
@@ -130,7 +141,7 @@ async def create(session: AsyncSession, data: TicketCreate, actor: Actor) -> Tic
         reporter_confidential=data.reporter.confidential,
         **data.location.model_dump(),
     )
-    return await engine.create(
+    await engine.create(
         session,
         TICKET_WORKFLOW,
         ticket,
@@ -138,6 +149,8 @@ async def create(session: AsyncSession, data: TicketCreate, actor: Actor) -> Tic
         payload=data.model_dump(mode="json"),
         number=RecordNumber(f"ticket-{today}", f"RX{today}-{{:05d}}"),
     )
+    set_committed_value(ticket, "duplicate_ids", None)  # a new ticket has none
+    return ticket
 
 
 async def get(session: AsyncSession, ticket_id: uuid.UUID, actor: Actor) -> Ticket:

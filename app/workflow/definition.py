@@ -165,6 +165,9 @@ class Workflow:
     overdue_actions: Mapping[str, str] = field(default_factory=dict)
     # Clock effects of creation itself (e.g. an application's acceptance period).
     create_clock: tuple[ClockEffect, ...] = ()
+    # Loader options for reads that render records (one, or a page): what the rendering
+    # needs beside the columns, in the same statement.
+    load_options: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         states = set(self.states)

@@ -102,7 +102,9 @@ async def load_visible(
     first's result. Without it both would run their effects — rows written in other
     tables included — before the version check let only one of them change the record.
     """
-    record = await session.get(model, record_id, with_for_update=for_action or None)
+    record = await session.get(
+        model, record_id, with_for_update=for_action or None, options=workflow.load_options
+    )
     if record is None or not may_see(workflow, record, actor):
         raise NotFound(f"No such {workflow.name}")
     return record

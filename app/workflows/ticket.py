@@ -9,11 +9,10 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import col
 
 from app.errors import UnprocessableEntity
 from app.models.identity import Department
-from app.models.ticket import RoutingRule, Ticket, TicketCategory
+from app.models.ticket import WITH_DUPLICATES, RoutingRule, Ticket
 from app.schemas.ticket_actions import (
     MAX_EXTENSION_DAYS,
     AnswerBody,
@@ -30,6 +29,7 @@ from app.schemas.ticket_actions import (
     UrgeBody,
 )
 from app.services.calendar import Period, Unit
+from app.services.categories import CategoryTerms, category_terms
 from app.workflow.context import ActionContext
 from app.workflow.definition import (
     ALL,
@@ -47,11 +47,10 @@ STATES = (*OPEN, "closed", "merged", "cancelled")
 RETURN_WINDOW = Period(2, Unit.working_days)
 
 
-async def _category(ctx: ActionContext) -> TicketCategory | None:
+async def _category(ctx: ActionContext) -> CategoryTerms | None:
     ticket = ctx.record
     assert isinstance(ticket, Ticket)
-    query = select(TicketCategory).where(col(TicketCategory.code) == ticket.category_code)
-    return (await ctx.session.scalars(query)).first()
+    return await category_terms(ctx.session, ticket.category_code)
 
 
 async def sign_period(ctx: ActionContext) -> Period:
@@ -254,6 +253,7 @@ TICKET_WORKFLOW = Workflow(
     name="ticket",
     collection="tickets",
     model=Ticket,
+    load_options=WITH_DUPLICATES,
     initial="new",
     states=STATES,
     terminal=frozenset({"closed", "merged", "cancelled"}),
