@@ -10,14 +10,14 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import orjson
 from asgi_correlation_id import correlation_id
-from fastapi.encoders import jsonable_encoder
-from sqlalchemy import func, or_, select
+from pydantic import BaseModel
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -32,9 +32,22 @@ HASHED_FIELDS = (
 )  # fmt: skip
 
 
+def _json_default(value: Any) -> Any:
+    # What orjson leaves: Decimal, asyncpg's own UUID class, models, sets, durations.
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def to_json_value(value: Any) -> Any:
     """Plain JSON (Decimal and dates as strings) so a database round trip changes nothing."""
-    return orjson.loads(orjson.dumps(jsonable_encoder(value, custom_encoder={Decimal: str})))
+    return orjson.loads(orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS))
 
 
 def event_hash(event: Event) -> str:
@@ -94,16 +107,24 @@ def new_event(
     return event
 
 
-def queue_event(
+# Written with Core, not added to the session: the unit of work's bookkeeping for two rows
+# nobody reads back in the request costs more than the inserts themselves.
+_EVENT_COLUMNS = tuple(column.name for column in Event.__table__.columns if column.name != "id")  # type: ignore[attr-defined]
+_INSERT_EVENT = insert(Event.__table__)  # type: ignore[attr-defined]
+_INSERT_OUTBOX = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
+
+
+async def append_event(
     session: AsyncSession,
     event: Event,
     department_id: uuid.UUID | None,
     record_summary: dict[str, Any],
 ) -> None:
-    """Add the event and its outbox message to the session, for this transaction's flush."""
-    session.add(event)
-    session.add(
-        OutboxMessage(
+    """Insert the event and its outbox message, in the request's transaction."""
+    await session.execute(_INSERT_EVENT, {name: getattr(event, name) for name in _EVENT_COLUMNS})
+    await session.execute(
+        _INSERT_OUTBOX,
+        dict(
             event_id=event.event_id,
             event_type=f"{event.kind}.{event.action}",
             kind=event.kind,
@@ -127,7 +148,9 @@ def queue_event(
                     },
                 }
             ),
-        )
+            created_at=utcnow(),
+            dispatched_at=None,
+        ),
     )
 
 

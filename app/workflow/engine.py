@@ -22,7 +22,7 @@ from app.models.workflow import WorkflowRecord
 from app.services.calendar import WorkCalendar, load_calendar
 from app.services.numbering import RecordNumber
 from app.services.versioning import check_if_match
-from app.workflow.audit import ChainHead, new_event, queue_event
+from app.workflow.audit import ChainHead, append_event, new_event
 from app.workflow.clock import clock_changes
 from app.workflow.context import ActionContext
 from app.workflow.definition import (
@@ -171,8 +171,8 @@ async def create(
     )
     record.last_event_seq, record.last_event_hash = event.seq, event.hash
     session.add(record)
-    queue_event(session, event, record.department_id, record_summary(workflow, record))
     await session.flush()
+    await append_event(session, event, record.department_id, record_summary(workflow, record))
     return record
 
 
@@ -233,7 +233,7 @@ async def _write(
         await _refuse_lost_race(session, workflow, record, actor)
     for name, value in written.items():
         set_committed_value(record, name, value)
-    queue_event(session, event, record.department_id, record_summary(workflow, record))
+    await append_event(session, event, record.department_id, record_summary(workflow, record))
     await session.flush()
 
 
