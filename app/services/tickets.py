@@ -68,10 +68,10 @@ def mask_event_payload(payload: dict[str, Any], ticket: Ticket, actor: Actor) ->
 
 def _read_with_duplicates(ticket: Ticket) -> list[uuid.UUID] | None:
     """The duplicates read with the ticket (``WITH_DUPLICATES``); None when they were not."""
-    state = inspect(ticket)
-    if "duplicate_ids" in state.unloaded:
+    loaded = inspect(ticket).dict  # a loaded column is there, even when NULL
+    if "duplicate_ids" not in loaded:
         return None
-    joined = state.dict.get("duplicate_ids")
+    joined = loaded["duplicate_ids"]
     return [uuid.UUID(text) for text in joined.split(",")] if joined else []
 
 
