@@ -21,12 +21,13 @@ from app.models.calendar import CacheVersion
 T = TypeVar("T")
 
 _TOKENS = "cache_tokens"  # the request's tokens, in its session's ``info``
+_ALL_TOKENS = select(col(CacheVersion.name), col(CacheVersion.token))
 
 
 async def _tokens(session: AsyncSession) -> dict[str, uuid.UUID]:
     tokens: dict[str, uuid.UUID] | None = session.info.get(_TOKENS)
     if tokens is None:
-        rows = await session.execute(select(col(CacheVersion.name), col(CacheVersion.token)))
+        rows = await session.execute(_ALL_TOKENS)
         tokens = session.info[_TOKENS] = {name: token for name, token in rows.all()}
     return tokens
 

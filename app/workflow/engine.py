@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
-from sqlalchemy import ColumnElement, false, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -86,6 +86,23 @@ def allowed_actions(
     ]
 
 
+_READS_BY_ID: dict[tuple[str, bool], Select[Any]] = {}
+
+
+def _read_by_id(workflow: Workflow, for_action: bool) -> Select[Any]:
+    """One record with what its rendering needs, in a statement built once per workflow."""
+    key = (workflow.name, for_action)
+    if key not in _READS_BY_ID:
+        model: Any = workflow.model
+        query = (
+            select(model).options(*workflow.load_options).where(model.id == bindparam("record_id"))
+        )
+        if for_action:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        _READS_BY_ID[key] = query
+    return _READS_BY_ID[key]
+
+
 async def load_visible(
     session: AsyncSession,
     workflow: Workflow,
@@ -102,9 +119,8 @@ async def load_visible(
     first's result. Without it both would run their effects — rows written in other
     tables included — before the version check let only one of them change the record.
     """
-    record = await session.get(
-        model, record_id, with_for_update=for_action or None, options=workflow.load_options
-    )
+    query = _read_by_id(workflow, for_action)
+    record: R | None = (await session.execute(query, {"record_id": record_id})).scalar_one_or_none()
     if record is None or not may_see(workflow, record, actor):
         raise NotFound(f"No such {workflow.name}")
     return record
