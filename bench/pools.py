@@ -88,6 +88,16 @@ async def reset(db: BenchDatabase) -> int:
         await connection.close()
 
 
+async def vacuum(db: BenchDatabase) -> None:
+    """Clear the dead rows earlier runs' pools left: tens of thousands of them in one
+    department slowed its work queue (``/tasks/mine``) fourfold until autovacuum came."""
+    connection = await db.connect()
+    try:
+        await connection.execute("VACUUM (ANALYZE) tickets, events, outbox")
+    finally:
+        await connection.close()
+
+
 async def sample_ids(connection: asyncpg.Connection, count: int) -> list[uuid.UUID]:
     """Loaded tickets at random (call after ``reset``, so no pool ticket is among them)."""
     rows = await connection.fetch("SELECT id FROM tickets ORDER BY random() LIMIT $1", count)

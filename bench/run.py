@@ -331,6 +331,9 @@ class Bench:
         started = time.monotonic()
         ensure_loaded(self.db, self.plan)
         asyncio.run(pools.reset(self.db))
+        vacuumed = time.monotonic()
+        asyncio.run(pools.vacuum(self.db))
+        print(f"bench: vacuumed in {time.monotonic() - vacuumed:.0f}s", flush=True)
         asyncio.run(self.prepare())
         run: dict[str, Any] = {
             "tickets": self.plan.tickets,
