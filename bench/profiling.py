@@ -7,7 +7,9 @@ while wrk drives one scenario; the raw collapsed stacks are kept next to the run
 """
 
 import re
+import shutil
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -83,12 +85,17 @@ def summarise(raw: str, top: int = 15) -> dict[str, Any]:
     }
 
 
+def py_spy() -> str | None:
+    """py-spy on PATH or beside this interpreter (``make bench`` installs it in the venv)."""
+    return shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+
+
 def profile_scenario(
     pid: int, output: Path, seconds: float, drive: Callable[[], Any]
 ) -> dict[str, Any]:
     """Record ``pid`` with py-spy while ``drive()`` runs the load."""
     command = [
-        "py-spy",
+        py_spy() or "py-spy",
         "record",
         "--pid",
         str(pid),

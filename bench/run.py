@@ -35,7 +35,7 @@ from bench import pgbench, pools, report, workload, wrk
 from bench.database import BenchDatabase, server_facts
 from bench.export import measure_export
 from bench.load_data import LoadPlan, as_uuid, bench_users, ensure_loaded, read_reference
-from bench.profiling import profile_scenario
+from bench.profiling import profile_scenario, py_spy
 from bench.queries import census
 from bench.server import Server
 
@@ -53,7 +53,7 @@ class Bench:
         self.connections = _env_int("BENCH_CONNECTIONS", 16)
         self.workers = [int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(",")]
         self.export = os.environ.get("BENCH_EXPORT", "1") == "1"
-        self.profile = os.environ.get("BENCH_PROFILE", "1") == "1" and shutil.which("py-spy")
+        self.profile = os.environ.get("BENCH_PROFILE", "1") == "1" and py_spy() is not None
         self.sign_pool = _env_int("BENCH_SIGN_POOL", 20_000)
         self.workdir = Path(
             os.environ.get("BENCH_WORKDIR") or tempfile.mkdtemp(prefix="govflow-bench-")
