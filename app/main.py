@@ -13,7 +13,7 @@ from app.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.errors import install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
-from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware
+from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware, UnexpectedErrorMiddleware
 from app.openapi import install_openapi
 from app.routers import (
     api_clients,
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         upload_max_bytes=settings.attachment_max_bytes,
     )
+    app.add_middleware(UnexpectedErrorMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -99,12 +99,11 @@ class ObservabilityMiddleware:
             return
         started = time.perf_counter()
         status = 500
-        response_started = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status, response_started
+            nonlocal status
             if message["type"] == "http.response.start":
-                status, response_started = message["status"], True
+                status = message["status"]
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name.decode(), value.decode())
@@ -114,16 +113,6 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
-        except Exception:
-            # Starlette answers unexpected errors in its outermost middleware, past this one
-            # and so without the headers: answer here with the same problem. It still logs
-            # the error through the installed handler and re-raises for the server.
-            if not response_started:
-                unexpected = problem_response(
-                    500, "internal_error", "An unexpected error occurred", instance=scope["path"]
-                )
-                await unexpected(scope, receive, send_with_headers)
-            raise
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
@@ -137,3 +126,36 @@ class ObservabilityMiddleware:
                 status=status,
                 duration_ms=round(elapsed * 1000, 1),
             )
+
+
+class UnexpectedErrorMiddleware:
+    """The 500 problem for an unexpected error, answered inside the CORS and security-header
+    middleware so that it carries their headers.
+
+    Starlette would answer in its outermost middleware, past both. The error still goes on
+    to Starlette's handler, which logs it, and to the server.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if not response_started:
+                unexpected = problem_response(
+                    500, "internal_error", "An unexpected error occurred", instance=scope["path"]
+                )
+                await unexpected(scope, receive, send)
+            raise

@@ -168,6 +168,17 @@ async def test_a_request_from_a_configured_origin_may_read_the_answer_and_its_he
         assert "access-control-allow-credentials" not in answer.headers
 
 
+async def test_an_unexpected_error_keeps_the_cors_headers_a_browser_needs_to_read_it(
+    portal_app: Any,
+) -> None:
+    async with _client(portal_app) as http:
+        response = await http.get("/test-only/fail", headers={"Origin": PORTAL})
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"
+    assert response.headers["access-control-allow-origin"] == PORTAL
+    _assert_secured(response)
+
+
 async def test_an_unconfigured_origin_gets_no_cors_permission(portal_app: Any) -> None:
     async with _client(portal_app) as http:
         preflight = await http.options("/api/v1/tickets", headers=_preflight(STRANGER))
