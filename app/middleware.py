@@ -1,6 +1,8 @@
 """Cross-cutting ASGI middleware: body limit, security headers, access log and metrics."""
 
 import time
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 
 import structlog
 from prometheus_client import Counter, Histogram
@@ -35,6 +37,31 @@ class _BodyTooLarge(Exception):
     pass
 
 
+async def _answer_unless_started(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    errors: type[Exception],
+    answer: Callable[[], Awaitable[None]],
+) -> None:
+    """Run ``app``; when it raises one of ``errors`` before its response started, send
+    ``answer()`` in its place. The error goes on either way."""
+    started = False
+
+    async def tracking_send(message: Message) -> None:
+        nonlocal started
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await app(scope, receive, tracking_send)
+    except errors:
+        if not started:
+            await answer()
+        raise
+
+
 class BodyLimitMiddleware:
     """413 for request bodies over the configured size, declared or streamed.
 
@@ -65,7 +92,6 @@ class BodyLimitMiddleware:
             await too_large()
             return
         received = 0
-        started = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -75,16 +101,10 @@ class BodyLimitMiddleware:
                 raise _BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await too_large()
+        with suppress(_BodyTooLarge):
+            await _answer_unless_started(
+                self.app, scope, limited_receive, send, _BodyTooLarge, too_large
+            )
 
 
 class ObservabilityMiddleware:
@@ -143,19 +163,11 @@ class UnexpectedErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        response_started = False
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
+        async def unexpected() -> None:
+            answer = problem_response(
+                500, "internal_error", "An unexpected error occurred", instance=scope["path"]
+            )
+            await answer(scope, receive, send)
 
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            if not response_started:
-                unexpected = problem_response(
-                    500, "internal_error", "An unexpected error occurred", instance=scope["path"]
-                )
-                await unexpected(scope, receive, send)
-            raise
+        await _answer_unless_started(self.app, scope, receive, send, Exception, unexpected)
