@@ -19,3 +19,13 @@ class Actor:
     @property
     def is_admin(self) -> bool:
         return "admin" in self.roles
+
+
+def is_citizen_roles(roles: frozenset[str] | list[str] | None) -> bool:
+    """A member of the public: a citizen account and nothing else."""
+    return set(roles or ()) == {"citizen"}
+
+
+def is_staff(actor: Actor) -> bool:
+    """A city employee signed in as themself (not a citizen, not another agency's system)."""
+    return actor.kind == "user" and not is_citizen_roles(actor.roles)

@@ -264,7 +264,8 @@ async def test_webhook_urls_are_validated(
 async def test_api_client_manages_only_its_own_webhooks(
     world: World, admin: Person, client: Any, receiver: Receiver
 ) -> None:
-    manager = await _client(world, admin, "webhooks:manage")
+    # A client hears only of what it reads (tests/test_webhook_scoping.py).
+    manager = await _client(world, admin, "webhooks:manage", "tickets:read")
     other = await _subscribe(world, admin, receiver.url, "case.*")
     own = await client.post(
         "/api/v1/webhooks",

@@ -6,13 +6,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.deps import CurrentActor, SessionDep
 from app.errors import problem_responses
 from app.models.attachment import Attachment
 from app.services import attachments
 from app.workflow import engine
+from app.workflow.event_view import uploaders_as_seen
 from app.workflow.registry import AttachmentPolicy, RecordKind
 
 
@@ -24,13 +25,26 @@ class AttachmentPublic(BaseModel):
     size: int
     sha256: str
     uploaded_by_id: uuid.UUID | None
-    uploaded_by_name: str
+    uploaded_by_name: str | None = Field(
+        description="Null when the caller may not know who it is (a citizen uploader, for "
+        "those who may not see the reporter; a staff member, for citizens)."
+    )
     created_at: str
 
 
-def _public(attachment: Attachment) -> AttachmentPublic:
+HIDDEN_COLUMNS = {
+    "created_at", "storage_key", "record_id", "record_kind", "uploaded_by_id", "uploaded_by_name",
+}  # fmt: skip
+
+
+def _public(
+    attachment: Attachment, uploader: tuple[uuid.UUID | None, str | None] | None = None
+) -> AttachmentPublic:
+    by_id, by_name = uploader or (attachment.uploaded_by_id, attachment.uploaded_by_name)
     return AttachmentPublic(
-        **attachment.model_dump(exclude={"created_at", "storage_key", "record_id", "record_kind"}),
+        **attachment.model_dump(exclude=HIDDEN_COLUMNS),
+        uploaded_by_id=by_id,
+        uploaded_by_name=by_name,
         created_at=attachment.created_at.isoformat(),
     )
 
@@ -93,7 +107,9 @@ def attachment_router(kind: RecordKind, policy: AttachmentPolicy) -> APIRouter:
         record_id: uuid.UUID, session: SessionDep, actor: CurrentActor
     ) -> list[AttachmentPublic]:
         record = await engine.load_visible(session, workflow, workflow.model, record_id, actor)
-        return [_public(a) for a in await attachments.list_for(session, workflow, record)]
+        files = await attachments.list_for(session, workflow, record)
+        seen = await uploaders_as_seen(session, kind, record, actor, files)
+        return [_public(a, seen[a.id]) for a in files]
 
     @router.get(
         "/{record_id}/attachments/{attachment_id}/content",

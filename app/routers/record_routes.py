@@ -20,6 +20,7 @@ from app.responses import json_response
 from app.services.versioning import etag_for
 from app.workflow import engine
 from app.workflow.definition import SYSTEM_ROLE, Action, ActionBody, NoBody
+from app.workflow.event_view import events_public
 from app.workflow.registry import RecordKind
 from app.workflow.schemas import EventPublic
 
@@ -98,32 +99,6 @@ def _action_endpoint(kind: RecordKind, action: Action) -> Any:
     return with_body
 
 
-def _event_public(kind: RecordKind, event: Event, record: Any, actor: Actor) -> EventPublic:
-    return EventPublic(
-        id=event.event_id,
-        seq=event.seq,
-        kind=event.kind,
-        record_id=event.record_id,
-        action=event.action,
-        from_status=event.from_status,
-        to_status=event.to_status,
-        actor={
-            "type": event.actor_type,
-            "id": event.actor_id,
-            "name": event.actor_name,
-            "roles": event.actor_roles,
-        },
-        occurred_at=event.occurred_at,
-        comment=event.comment,
-        payload=kind.mask_event_payload(event.payload, record, actor),
-        changes=kind.mask_event_payload(event.changes, record, actor),
-        client_ip=event.client_ip,
-        request_id=event.request_id,
-        prev_hash=event.prev_hash,
-        hash=event.hash,
-    )
-
-
 def workflow_router(kind: RecordKind) -> APIRouter:
     workflow = kind.workflow
     router = APIRouter(prefix=f"/api/v1/{workflow.collection}", tags=[workflow.collection])
@@ -169,7 +144,7 @@ def workflow_router(kind: RecordKind) -> APIRouter:
         )
         events = list((await session.scalars(query)).all())
         return Page(
-            items=[_event_public(kind, event, record, actor) for event in events[:limit]],
+            items=await events_public(session, kind, record, events[:limit], actor),
             next_cursor=str(events[limit - 1].seq) if len(events) > limit else None,
         )
 

@@ -50,7 +50,10 @@ def _delivery(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> Deli
     summary="Subscribe a URL to events",
     description="`event_types` are patterns such as `ticket.*` or `case.decide`. Deliveries "
     "are signed per the Standard Webhooks specification with the `whsec_…` secret, which "
-    "this answer shows once. In production, URLs inside the network are refused.",
+    "this answer shows once. In production, URLs inside the network are refused. An API "
+    "client hears only what it could read: its own department (`department_id` defaults to "
+    "it; another is 403 `other_department`) and kinds its scopes read (403 "
+    "`insufficient_scope`), checked here and again when each event is delivered.",
     responses=problem_responses(401, 403, 422),
     operation_id="webhooks_create",
 )
@@ -118,7 +121,7 @@ async def update_webhook(
     if_match: IfMatch = None,
 ) -> WebhookPublic:
     webhook = await webhooks.get(session, webhook_id, actor)
-    await webhooks.update(session, webhook, data, if_match, settings)
+    await webhooks.update(session, webhook, data, actor, if_match, settings)
     set_etag(response, webhook.version)
     return _public(webhook)
 

@@ -42,6 +42,13 @@ AREA_SCOPES = {
     "/open311/": "tickets",
 }
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A department's own system works the tickets dispatched to it, as its handlers do; only a
+# city-wide client (the 12345 platform, an Open311 intake) stands in for the hotline.
+DEPARTMENT_SCOPE_ROLES: dict[str, frozenset[str]] = {
+    **SCOPE_ROLES,
+    "tickets:read": frozenset({"handler"}),
+    "tickets:write": frozenset({"handler"}),
+}
 
 
 def _hash(key: str) -> str:
@@ -171,5 +178,11 @@ def client_actor(client: ApiClient, method: str, path: str, ip: str | None) -> A
             else "API clients may not call this endpoint",
             code="insufficient_scope",
         )
-    roles = frozenset().union(*(SCOPE_ROLES.get(scope, frozenset()) for scope in client.scopes))
+    return actor_of(client, ip)
+
+
+def actor_of(client: ApiClient, ip: str | None = None) -> Actor:
+    """The client as the engine sees it: the least-privileged staff roles its scopes need."""
+    lent = SCOPE_ROLES if client.department_id is None else DEPARTMENT_SCOPE_ROLES
+    roles = frozenset().union(*(lent.get(scope, frozenset()) for scope in client.scopes))
     return Actor(client.id, "api_client", client.name, roles, client.department_id, ip)

@@ -1,7 +1,6 @@
 """Approval applications: receipt, reading, listing, editing, and who sees the applicant."""
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,13 @@ from app.models.approval import ApprovalApplication, ApprovalService
 from app.models.base import utcnow
 from app.schemas.approval import ApplicantPublic, ApprovalCreate, ApprovalPublic, ApprovalUpdate
 from app.services.approval_catalogue import service_by_code
-from app.services.masking import mask_id_number, mask_phone
+from app.services.masking import (
+    Disclosure,
+    PersonalFields,
+    disclosure_for,
+    mask_id_number,
+    mask_phone,
+)
 from app.services.numbering import RecordNumber
 from app.services.record_queries import common_filters, list_visible
 from app.workflow import engine
@@ -32,63 +37,43 @@ from app.workflows.approval_rules import (
 
 STAFF_ROLES = ("clerk", "reviewer", "leader")
 FULL_VIEW_ROLES = ("admin", "supervisor")
-PERSONAL: dict[str, Callable[[str | None], str | None]] = {
-    "id_number": mask_id_number,
-    "phone": mask_phone,
-}
+APPLICANT = PersonalFields(
+    nested="applicant",
+    prefix="applicant_",
+    masks={"id_number": mask_id_number, "phone": mask_phone},
+)
 
 
-def sees_applicant_in_full(application: ApprovalApplication, actor: Actor) -> bool:
+def applicant_disclosure(application: ApprovalApplication, actor: Actor) -> Disclosure:
     """Staff of the owning department, supervisors, administrators and the applicant."""
-    if actor.kind != "user":
-        # 个人信息保护法 第六条: another agency's system gets only what it needs.
-        return False
-    if actor.has_any(*FULL_VIEW_ROLES) or application.created_by_id == actor.id:
-        return True
-    return (
-        actor.has_any(*STAFF_ROLES)
-        and actor.department_id is not None
-        and actor.department_id == application.department_id
+    own_department = actor.department_id is not None and (
+        actor.department_id == application.department_id
+    )
+    return disclosure_for(
+        actor,
+        entitled=actor.has_any(*FULL_VIEW_ROLES)
+        or (actor.has_any(*STAFF_ROLES) and own_department),
+        own=application.created_by_id == actor.id,
     )
 
 
 def applicant_view(application: ApprovalApplication, actor: Actor) -> ApplicantPublic:
-    applicant = ApplicantPublic(
-        type=application.applicant_type,
-        name=application.applicant_name,
-        id_number=application.applicant_id_number,
-        phone=application.applicant_phone,
-        contact=application.applicant_contact,
+    shown = APPLICANT.apply(
+        {
+            "name": application.applicant_name,
+            "id_number": application.applicant_id_number,
+            "phone": application.applicant_phone,
+            "contact": application.applicant_contact,
+        },
+        applicant_disclosure(application, actor),
     )
-    if sees_applicant_in_full(application, actor):
-        return applicant
-    return applicant.model_copy(
-        update={name: mask(getattr(applicant, name)) for name, mask in PERSONAL.items()}
-    )
-
-
-def _masked(value: Any, mask: Callable[[str | None], str | None]) -> Any:
-    if isinstance(value, dict):  # a change: {"before": ..., "after": ...}
-        return {side: _masked(inner, mask) for side, inner in value.items()}
-    return mask(value) if isinstance(value, str) else value
+    return ApplicantPublic(type=application.applicant_type, **shown)
 
 
 def mask_event_payload(
     payload: dict[str, Any], application: ApprovalApplication, actor: Actor
 ) -> dict[str, Any]:
-    if sees_applicant_in_full(application, actor):
-        return payload
-    masked = dict(payload)
-    applicant = masked.get("applicant")
-    if isinstance(applicant, dict):
-        masked["applicant"] = {
-            key: _masked(value, PERSONAL[key]) if key in PERSONAL else value
-            for key, value in applicant.items()
-        }
-    for name, mask in PERSONAL.items():
-        if f"applicant_{name}" in masked:
-            masked[f"applicant_{name}"] = _masked(masked[f"applicant_{name}"], mask)
-    return masked
+    return APPLICANT.apply_payload(payload, applicant_disclosure(application, actor))
 
 
 def phase_deadlines(application: ApprovalApplication) -> dict[str, datetime | None]:
@@ -305,6 +290,7 @@ APPROVALS = register(
         ApprovalPublic,
         render,
         mask_event_payload,
+        disclosure=applicant_disclosure,
         attachments=AttachmentPolicy(
             check_kind=material_kind, uploadable=materials_open, deletable=materials_open
         ),

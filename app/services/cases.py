@@ -28,7 +28,15 @@ from app.schemas.party import Party
 from app.schemas.ticket import Location
 from app.services.case_evidence import CASE_EVIDENCE
 from app.services.categories import require_active_category
-from app.services.masking import mask_id_number, mask_name, mask_phone
+from app.services.masking import (
+    Disclosure,
+    PersonalFields,
+    disclosure_for,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    refuse_personal_search,
+)
 from app.services.numbering import RecordNumber
 from app.services.penalties import ZERO, limitation_ends_on
 from app.services.record_queries import common_filters, list_visible
@@ -43,11 +51,17 @@ FULL_VIEW_ROLES = ("admin", "supervisor")
 EDITABLE = ("registered", "investigating")
 
 
-def party_in_full(case: EnforcementCase, actor: Actor) -> bool:
+PARTY = PersonalFields(
+    nested="party",
+    prefix="party_",
+    masks={"name": mask_name, "id_number": mask_id_number, "phone": mask_phone},
+)
+
+
+def party_disclosure(case: EnforcementCase, actor: Actor) -> Disclosure:
     """The owning department, supervisors and administrators see the party unmasked."""
-    if actor.has_any(*FULL_VIEW_ROLES):
-        return True
-    return actor.department_id is not None and actor.department_id == case.department_id
+    own_department = actor.department_id is not None and actor.department_id == case.department_id
+    return disclosure_for(actor, entitled=actor.has_any(*FULL_VIEW_ROLES) or own_department)
 
 
 def party_in_full_clause(actor: Actor) -> ColumnElement[bool]:
@@ -58,60 +72,27 @@ def party_in_full_clause(actor: Actor) -> ColumnElement[bool]:
     return col(EnforcementCase.department_id) == actor.department_id
 
 
-def _mask_name(name: Any, party_type: Any) -> Any:
-    # An organisation's name is public; only a person's is personal data.
-    return name if party_type == "organisation" else mask_name(name)
-
-
 def party_view(case: EnforcementCase, actor: Actor) -> PartyPublic:
-    party = PartyPublic(
-        type=case.party_type,
-        name=case.party_name,
-        id_number=case.party_id_number,
-        address=case.party_address,
-        phone=case.party_phone,
+    shown = PARTY.apply(
+        {
+            "name": case.party_name,
+            "id_number": case.party_id_number,
+            "address": case.party_address,
+            "phone": case.party_phone,
+        },
+        party_disclosure(case, actor),
+        organisation=case.party_type == "organisation",
     )
-    if party_in_full(case, actor):
-        return party
-    return party.model_copy(
-        update={
-            "name": _mask_name(case.party_name, case.party_type),
-            "id_number": mask_id_number(case.party_id_number),
-            "phone": mask_phone(case.party_phone),
-        }
-    )
-
-
-def _masked_change(change: Any, mask: Any) -> Any:
-    if not isinstance(change, dict):
-        return change
-    return {key: mask(value) if isinstance(value, str) else value for key, value in change.items()}
+    return PartyPublic(type=case.party_type, **shown)
 
 
 def mask_event_payload(
     payload: dict[str, Any], case: EnforcementCase, actor: Actor
 ) -> dict[str, Any]:
     """Hides the party in a creation payload, and in edits' before/after values."""
-    if party_in_full(case, actor):
-        return payload
-    masked = dict(payload)
-    party = payload.get("party")
-    if isinstance(party, dict):
-        masked["party"] = {
-            **party,
-            "name": _mask_name(party.get("name"), party.get("type")),
-            "id_number": mask_id_number(party.get("id_number")),
-            "phone": mask_phone(party.get("phone")),
-        }
-    column_masks = {
-        "party_name": lambda name: _mask_name(name, case.party_type),
-        "party_id_number": mask_id_number,
-        "party_phone": mask_phone,
-    }
-    for column, mask in column_masks.items():
-        if column in masked:
-            masked[column] = _masked_change(masked[column], mask)
-    return masked
+    return PARTY.apply_payload(
+        payload, party_disclosure(case, actor), organisation=case.party_type == "organisation"
+    )
 
 
 def _penalty(kinds: list[str] | None, fine: Decimal | None, confiscated: str | None) -> Any:
@@ -359,6 +340,7 @@ def filter_clauses(filters: CaseFilters, actor: Actor, now: datetime) -> list[An
     if filters.fine_max is not None:
         clauses.append(fine <= filters.fine_max)
     if filters.party_id_number is not None:
+        refuse_personal_search(actor, True, "the party's ID number")
         # Searching by the party finds only cases the caller may see the party of.
         clauses.append(col(EnforcementCase.party_id_number) == filters.party_id_number.upper())
         clauses.append(party_in_full_clause(actor))
@@ -373,5 +355,12 @@ async def list_cases(
 
 
 CASES = register(
-    RecordKind(CASE_WORKFLOW, CasePublic, render, mask_event_payload, attachments=CASE_EVIDENCE)
+    RecordKind(
+        CASE_WORKFLOW,
+        CasePublic,
+        render,
+        mask_event_payload,
+        disclosure=party_disclosure,
+        attachments=CASE_EVIDENCE,
+    )
 )

@@ -1,4 +1,39 @@
-"""Masking of personal data for those who may not see it in full."""
+"""Who sees a record's personal data, and how much: one rule for every module.
+
+Each module says which of its staff are entitled to the person in full (the reporter,
+applicant or party) and whether whistle-blower protection applies; this module turns that
+into one of three disclosures for the caller and applies it the same way to responses,
+event payloads, exports and event actors.
+
+个人信息保护法 第六条 (minimisation): another agency's system (an API client) never sees
+a person in full, whatever its scopes; 第二十八条: ID numbers are sensitive data.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from app.actor import Actor
+from app.errors import Forbidden
+
+Mask = Callable[[str | None], str | None]
+
+
+class Disclosure(StrEnum):
+    FULL = "full"
+    MASKED = "masked"  # each field through its mask (138****5678)
+    HIDDEN = "hidden"  # a protected reporter: who it is is not shown at all
+
+
+def disclosure_for(
+    actor: Actor, *, entitled: bool, protected: bool = False, own: bool = False
+) -> Disclosure:
+    """``entitled``: the module's policy gives this staff member the person in full;
+    ``protected``: a confidential or anonymous reporter; ``own``: the caller filed it."""
+    if actor.kind == "user" and (entitled or own):
+        return Disclosure.FULL
+    return Disclosure.HIDDEN if protected else Disclosure.MASKED
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -25,3 +60,72 @@ def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     return name[0] + "*" * max(1, len(name) - 1)
+
+
+@dataclass(frozen=True)
+class PersonalFields:
+    """Where a module keeps a person: the nested key in payloads (``reporter``), the column
+    prefix in edits' changes (``reporter_``), each field's mask, and what hiding removes."""
+
+    nested: str
+    prefix: str
+    masks: Mapping[str, Mask]
+    hidden: frozenset[str] = field(default_factory=frozenset)
+    # An organisation's name is public; a person's is personal data.
+    public_for_organisations: frozenset[str] = frozenset({"name"})
+
+    def _mask_for(self, name: str, level: Disclosure, organisation: bool) -> Mask | None:
+        if level is Disclosure.HIDDEN and name in self.hidden:
+            return lambda value: None
+        if organisation and name in self.public_for_organisations:
+            return None
+        return self.masks.get(name)
+
+    def apply(
+        self, values: Mapping[str, Any], level: Disclosure, *, organisation: bool = False
+    ) -> dict[str, Any]:
+        """The person's fields (``name``, ``phone``, …) as ``level`` shows them."""
+        if level is Disclosure.FULL:
+            return dict(values)
+        return {
+            name: _masked(value, mask)
+            if (mask := self._mask_for(name, level, organisation))
+            else value
+            for name, value in values.items()
+        }
+
+    def apply_payload(
+        self, payload: dict[str, Any], level: Disclosure, *, organisation: bool = False
+    ) -> dict[str, Any]:
+        """An event's payload or changes: the nested person, and edits of its columns."""
+        if level is Disclosure.FULL:
+            return payload
+        shown = dict(payload)
+        person = payload.get(self.nested)
+        if isinstance(person, dict):
+            is_organisation = organisation or person.get("type") == "organisation"
+            shown[self.nested] = self.apply(person, level, organisation=is_organisation)
+        columns = {key[len(self.prefix) :]: value for key, value in payload.items()
+                   if key.startswith(self.prefix)}  # fmt: skip
+        for name, value in self.apply(columns, level, organisation=organisation).items():
+            shown[self.prefix + name] = value
+        return shown
+
+
+def _masked(value: Any, mask: Mask) -> Any:
+    if isinstance(value, dict):  # a change: {"before": ..., "after": ...}
+        return {side: _masked(inner, mask) for side, inner in value.items()}
+    return mask(value) if isinstance(value, str) or value is None else value
+
+
+def refuse_personal_search(actor: Actor, entitled: bool, what: str) -> None:
+    """Searching by a personal datum is for those who see it in full: a match alone tells
+    who reported or who is a party."""
+    if actor.kind != "user":
+        raise Forbidden(
+            f"API clients may not search by {what}: another agency's system receives personal "
+            "data only masked (个人信息保护法 第六条)",
+            code="personal_search_refused",
+        )
+    if not entitled:
+        raise Forbidden(f"Only those who see {what} in full search by it")

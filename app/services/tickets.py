@@ -23,7 +23,13 @@ from app.schemas.ticket import (
     TicketUpdate,
 )
 from app.services.categories import require_active_category
-from app.services.masking import mask_phone
+from app.services.masking import (
+    Disclosure,
+    PersonalFields,
+    disclosure_for,
+    mask_phone,
+    refuse_personal_search,
+)
 from app.services.numbering import RecordNumber
 from app.services.record_queries import common_filters, list_visible
 from app.workflow import engine
@@ -33,10 +39,12 @@ from app.workflows.ticket import TICKET_WORKFLOW
 
 CITIZEN_CHANNELS = ("app", "web")
 FULL_VIEW_ROLES = ("operator", "supervisor")
-
-
-def sees_reporter_in_full(actor: Actor) -> bool:
-    return actor.has_any(*FULL_VIEW_ROLES)
+REPORTER = PersonalFields(
+    nested="reporter",
+    prefix="reporter_",
+    masks={"phone": mask_phone},
+    hidden=frozenset({"name", "phone"}),
+)
 
 
 def reporter_protected(ticket: Ticket) -> bool:
@@ -44,26 +52,29 @@ def reporter_protected(ticket: Ticket) -> bool:
     return ticket.type == "report" or ticket.reporter_confidential or ticket.reporter_anonymous
 
 
-def reporter_view(ticket: Ticket, actor: Actor) -> ReporterPublic:
-    reporter = ReporterPublic(
-        name=ticket.reporter_name,
-        phone=ticket.reporter_phone,
-        anonymous=ticket.reporter_anonymous,
-        confidential=ticket.reporter_confidential,
+def reporter_disclosure(ticket: Ticket, actor: Actor) -> Disclosure:
+    """The hotline and its supervisors see the reporter; the department handling it sees a
+    masked phone, and nothing of a protected reporter; so does any API client."""
+    return disclosure_for(
+        actor,
+        entitled=actor.has_any(*FULL_VIEW_ROLES),
+        protected=reporter_protected(ticket),
+        own=ticket.created_by_id == actor.id,
     )
-    if sees_reporter_in_full(actor):
-        return reporter
-    if reporter_protected(ticket) and ticket.created_by_id != actor.id:
-        return reporter.model_copy(update={"name": None, "phone": None})
-    return reporter.model_copy(update={"phone": mask_phone(ticket.reporter_phone)})
+
+
+def reporter_view(ticket: Ticket, actor: Actor) -> ReporterPublic:
+    shown = REPORTER.apply(
+        {"name": ticket.reporter_name, "phone": ticket.reporter_phone},
+        reporter_disclosure(ticket, actor),
+    )
+    return ReporterPublic(
+        **shown, anonymous=ticket.reporter_anonymous, confidential=ticket.reporter_confidential
+    )
 
 
 def mask_event_payload(payload: dict[str, Any], ticket: Ticket, actor: Actor) -> dict[str, Any]:
-    reporter = payload.get("reporter")
-    if not isinstance(reporter, dict) or sees_reporter_in_full(actor):
-        return payload
-    shown = reporter_view(ticket, actor)
-    return {**payload, "reporter": {**reporter, "name": shown.name, "phone": shown.phone}}
+    return REPORTER.apply_payload(payload, reporter_disclosure(ticket, actor))
 
 
 def _read_with_duplicates(ticket: Ticket) -> list[uuid.UUID] | None:
@@ -192,8 +203,8 @@ class TicketFilters:
 
 
 def filter_clauses(filters: TicketFilters, actor: Actor, now: datetime) -> list[Any]:
-    if filters.reporter_phone is not None and not sees_reporter_in_full(actor):
-        raise Forbidden("Only operators and supervisors search by the reporter's phone")
+    if filters.reporter_phone is not None:
+        refuse_personal_search(actor, actor.has_any(*FULL_VIEW_ROLES), "the reporter's phone")
     return common_filters(
         Ticket,
         now,
@@ -238,6 +249,7 @@ TICKETS = register(
         TicketPublic,
         render,
         mask_event_payload,
+        disclosure=reporter_disclosure,
         attachments=AttachmentPolicy(
             kinds=frozenset({"photo"}), uploadable=_photos_while_open, deletable=_photos_while_open
         ),

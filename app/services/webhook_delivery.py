@@ -12,6 +12,8 @@ Signatures follow the Standard Webhooks specification (the ``standardwebhooks`` 
 import fnmatch
 import random
 import time
+import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,12 +26,20 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 from standardwebhooks.webhooks import Webhook
 
+from app.actor import Actor
 from app.config import Settings
 from app.db import SessionMaker
 from app.models.audit import OutboxMessage
 from app.models.base import utcnow
-from app.models.integration import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from app.models.integration import (
+    ApiClient,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from app.services.api_clients import actor_of
 from app.services.url_guard import BlockedAddress, resolve_public
+from app.services.webhooks import may_receive
 
 log = structlog.get_logger(__name__)
 FAN_OUT_BATCH = 500
@@ -39,10 +49,28 @@ MAX_BACKOFF_SECONDS = 3600
 FAN_OUT_LOCK = 7_404_311  # advisory lock key: one fan-out at a time keeps outbox order
 
 
-def matches(webhook: WebhookSubscription, message: OutboxMessage) -> bool:
+def matches(
+    webhook: WebhookSubscription, message: OutboxMessage, owner: Actor | None = None
+) -> bool:
+    """``owner``: the API client that subscribed, as it stands now (None for an admin's)."""
     if webhook.department_id is not None and webhook.department_id != message.department_id:
         return False
+    if owner is not None and not may_receive(owner, message.kind, message.department_id):
+        return False
     return any(fnmatch.fnmatchcase(message.event_type, p) for p in webhook.event_types)
+
+
+async def _owners(
+    session: AsyncSession, webhooks: Sequence[WebhookSubscription]
+) -> dict[uuid.UUID, Actor]:
+    """The active API clients owning ``webhooks``, with the scopes they hold today."""
+    ids = {w.owner_client_id for w in webhooks if w.owner_client_id is not None}
+    if not ids:
+        return {}
+    clients = await session.scalars(
+        select(ApiClient).where(col(ApiClient.id).in_(ids), col(ApiClient.is_active).is_(True))
+    )
+    return {client.id: actor_of(client) for client in clients.all()}
 
 
 async def fan_out(session: AsyncSession, now: datetime) -> int:
@@ -65,9 +93,13 @@ async def fan_out(session: AsyncSession, now: datetime) -> int:
             select(WebhookSubscription).where(col(WebhookSubscription.is_active).is_(True))
         )
     ).all()
+    owners = await _owners(session, webhooks)
     for message in messages:
         for webhook in webhooks:
-            if matches(webhook, message):
+            owner = owners.get(webhook.owner_client_id) if webhook.owner_client_id else None
+            if webhook.owner_client_id is not None and owner is None:
+                continue  # a client deactivated or removed since it subscribed
+            if matches(webhook, message, owner):
                 session.add(
                     WebhookDelivery(
                         webhook_id=webhook.id,

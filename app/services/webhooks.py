@@ -1,6 +1,7 @@
 """Webhook subscriptions: who hears about which events, managed by admins or API clients."""
 
 import base64
+import fnmatch
 import secrets
 import uuid
 from typing import Any
@@ -11,7 +12,7 @@ from sqlmodel import col
 
 from app.actor import Actor
 from app.config import Settings
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.integration import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.pagination import newest_first_page
@@ -19,6 +20,7 @@ from app.schemas.integration import WebhookCreate, WebhookUpdate
 from app.services.catalogue_checks import check_department
 from app.services.url_guard import check_webhook_url
 from app.services.versioning import check_if_match, save_versioned
+from app.workflow.registry import RecordKind, record_kind, record_kinds
 
 
 def new_secret() -> str:
@@ -30,17 +32,76 @@ def _owner(actor: Actor) -> uuid.UUID | None:
     return actor.id if actor.kind == "api_client" else None
 
 
+def _reach(client: Actor, kind: RecordKind) -> str | None:
+    """How far the client reads records of ``kind``: "all", "department" or not at all."""
+    scopes = kind.workflow.role_scopes
+    names = {scopes[role].name for role in client.roles if role in scopes}
+    if "all" in names:
+        return "all"
+    if "department" in names and client.department_id is not None:
+        return "department"
+    return None
+
+
+def may_receive(client: Actor, kind_name: str, department_id: uuid.UUID | None) -> bool:
+    """A client hears of a record only if it could read it: by its scopes and department."""
+    kind = record_kind(kind_name)
+    reach = _reach(client, kind) if kind is not None else None
+    if reach == "department":
+        return department_id is not None and department_id == client.department_id
+    return reach == "all"
+
+
+def _kinds_matched(pattern: str) -> list[RecordKind]:
+    kind_pattern = pattern.split(".", 1)[0]
+    return [k for k in record_kinds() if fnmatch.fnmatchcase(k.workflow.name, kind_pattern)]
+
+
+def client_subscription_department(
+    actor: Actor, event_types: list[str], department_id: uuid.UUID | None
+) -> uuid.UUID | None:
+    """The department a client's subscription is for, once its patterns are checked: a
+    client hears only what it could read (个人信息保护法 第六条), so another department's
+    records, or kinds its scopes do not read, are refused here and again at fan-out."""
+    if actor.kind != "api_client":
+        return department_id
+    if actor.department_id is not None:
+        if department_id is not None and department_id != actor.department_id:
+            raise Forbidden(
+                "An API client subscribes only to its own department's events",
+                code="other_department",
+            )
+        department_id = actor.department_id
+    for pattern in event_types:
+        kinds = _kinds_matched(pattern)
+        if not kinds:
+            raise UnprocessableEntity(
+                f"{pattern!r} matches no kind of record", code="unknown_event_type"
+            )
+        for kind in kinds:
+            if _reach(actor, kind) is None:
+                collection = kind.workflow.collection
+                raise Forbidden(
+                    f"{pattern!r} includes {kind.workflow.name} events, which this client does "
+                    f"not read: it needs the scope {collection}:read"
+                    + (" and a department" if actor.department_id is None else ""),
+                    code="insufficient_scope",
+                )
+    return department_id
+
+
 async def create(
     session: AsyncSession, data: WebhookCreate, actor: Actor, settings: Settings
 ) -> WebhookSubscription:
     await check_webhook_url(str(data.url), settings.env == "production")
     await check_department(session, data.department_id)
+    department_id = client_subscription_department(actor, data.event_types, data.department_id)
     webhook = WebhookSubscription(
         url=str(data.url),
         event_types=sorted(set(data.event_types)),
         secret=new_secret(),
         is_active=data.is_active,
-        department_id=data.department_id,
+        department_id=department_id,
         owner_client_id=_owner(actor),
     )
     session.add(webhook)
@@ -69,6 +130,7 @@ async def update(
     session: AsyncSession,
     webhook: WebhookSubscription,
     data: WebhookUpdate,
+    actor: Actor,
     if_match: str | None,
     settings: Settings,
 ) -> WebhookSubscription:
@@ -80,6 +142,13 @@ async def update(
     if data.event_types is not None:
         changes["event_types"] = sorted(set(data.event_types))
     await check_department(session, changes.get("department_id"))
+    department_id = client_subscription_department(
+        actor,
+        changes.get("event_types", webhook.event_types),
+        changes.get("department_id", webhook.department_id),
+    )
+    if department_id != webhook.department_id:
+        changes["department_id"] = department_id
     if data.is_active:
         # Re-enabling a subscription disabled after failures starts its count afresh.
         changes |= {"consecutive_failures": 0, "disabled_reason": None}

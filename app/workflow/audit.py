@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.actor import Actor
+from app.actor import Actor, is_citizen_roles
 from app.models.audit import Event, OutboxMessage
 from app.models.base import utcnow
 
@@ -107,6 +107,19 @@ def new_event(
     return event
 
 
+def outbox_actor(event: Event) -> dict[str, Any]:
+    """Who acted, as webhook subscribers learn it: a citizen never by name or id, since a
+    subscriber may not see the record's reporter or applicant (保护举报人)."""
+    if event.actor_type == "user" and is_citizen_roles(event.actor_roles):
+        return {"type": "user", "id": None, "name": None, "roles": ["citizen"]}
+    return {
+        "type": event.actor_type,
+        "id": event.actor_id,
+        "name": event.actor_name,
+        "roles": event.actor_roles,
+    }
+
+
 # Written with Core, not added to the session: the unit of work's bookkeeping for two rows
 # nobody reads back in the request costs more than the inserts themselves.
 _EVENT_COLUMNS = tuple(column.name for column in Event.__table__.columns if column.name != "id")  # type: ignore[attr-defined]
@@ -139,11 +152,7 @@ async def append_event(
                         "action": event.action,
                         "from_status": event.from_status,
                         "to_status": event.to_status,
-                        "actor": {
-                            "type": event.actor_type,
-                            "id": event.actor_id,
-                            "name": event.actor_name,
-                        },
+                        "actor": outbox_actor(event),
                         "occurred_at": event.occurred_at,
                     },
                 }

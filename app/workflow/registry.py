@@ -13,10 +13,17 @@ from app.workflow.definition import Workflow
 
 Renderer = Callable[[AsyncSession, Any, Actor], Awaitable[BaseModel]]
 PayloadMask = Callable[[dict[str, Any], Any, Actor], dict[str, Any]]
+# How much of the record's person (reporter, applicant, party) the caller sees:
+# "full", "masked" or "hidden" (app.services.masking.Disclosure).
+DisclosureRule = Callable[[Any, Actor], str]
 
 
 def _unmasked(payload: dict[str, Any], record: WorkflowRecord, actor: Actor) -> dict[str, Any]:
     return payload
+
+
+def _in_full(record: Any, actor: Actor) -> str:
+    return "full"
 
 
 RecordRule = Callable[[Any], str | None]
@@ -43,6 +50,7 @@ class RecordKind:
     render: Renderer
     # Hides personal data in event payloads from those who may not see it.
     mask_event_payload: PayloadMask = field(default=_unmasked)
+    disclosure: DisclosureRule = field(default=_in_full)
     attachments: AttachmentPolicy | None = None
 
 
