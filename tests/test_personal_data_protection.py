@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from app.services.webhook_delivery import deliver_due
+from tests.approval_hall import application_body, make_hall
 from tests.case_bureau import PERSON, Bureau, make_bureau
 from tests.conftest import World
 from tests.factories import Person, ticket_body
@@ -263,3 +264,23 @@ async def test_webhook_payloads_never_carry_a_citizen_actors_identity(
         assert CITIZEN_PHONE not in body and str(city["citizen"].id) not in body
         assert REPORTER["phone"] not in body and REPORTER["name"] not in body
     assert '"name":"hotline-wang"' in bodies[1]  # staff act in their official capacity
+
+
+async def test_an_online_applicant_is_not_named_to_another_agencys_system(
+    world: World, admin: Person
+) -> None:
+    hall = await make_hall(world, admin)
+    applied = await world.as_(hall["citizen"]).post("/api/v1/approvals", json=application_body())
+    assert applied.status_code == 201, applied.text
+    system = await _api_client(
+        world, admin, "approvals:read", department_id=str(hall["urban"]["id"])
+    )
+    url = f"/api/v1/approvals/{applied.json()['id']}"
+    seen = (await world.client.get(url, headers=system)).json()
+    assert seen["created_by_id"] is None
+    assert seen["applicant"]["id_number"] == "110105********002X"
+    history = await world.client.get(f"{url}/events", headers=system)
+    assert str(hall["citizen"].id) not in history.text
+    assert hall["citizen"].username not in history.text
+    clerk_view = (await world.as_(hall["clerk"]).get(url)).json()
+    assert clerk_view["created_by_id"] == str(hall["citizen"].id)

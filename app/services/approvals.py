@@ -95,6 +95,8 @@ async def render(
         exclude={"is_overdue", "acceptance_due_at", "decision_due_at"}
         | {name for name in ApprovalApplication.model_fields if name.startswith("applicant_")}
     )
+    if application.channel == "online" and applicant_disclosure(application, actor) != "full":
+        fields["created_by_id"] = None  # the applicant's own account: an id that names them
     return ApprovalPublic(
         **fields,
         applicant=applicant_view(application, actor),
