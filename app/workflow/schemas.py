@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class EventPublic(BaseModel):
@@ -15,12 +15,18 @@ class EventPublic(BaseModel):
     action: str
     from_status: str | None
     to_status: str | None
-    actor: dict[str, Any]
+    actor: dict[str, Any] = Field(
+        description="`type`, `id`, `name`, `roles`. A citizen who acted has `id` and `name` "
+        "null for whoever may not see the record's person in full; citizens see staff as "
+        "`roles` and `department` (`id`, `name`) with `id` and `name` null."
+    )
     occurred_at: datetime
     comment: str | None
     payload: dict[str, Any]
     changes: dict[str, Any]
-    client_ip: str | None
+    client_ip: str | None = Field(
+        description="Shown to staff who see the actor, and to the actor themself; else null."
+    )
     request_id: str | None
     prev_hash: str | None
     hash: str
