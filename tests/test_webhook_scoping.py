@@ -134,3 +134,9 @@ async def test_a_client_that_lost_its_scope_hears_nothing_more(
     assert moved.status_code == 200, moved.text
     await bureau.create()
     assert len(await _delivered_types(app, receiver)) == 1  # checked again at fan-out
+    webhook = f"/api/v1/webhooks/{subscribed.json()['id']}"
+    [delivery] = (await world.client.get(f"{webhook}/deliveries", headers=_key(client))).json()
+    replay = await world.client.post(
+        f"{webhook}/deliveries/{delivery['id']}/redeliver", headers=_key(client)
+    )
+    assert replay.status_code == 403 and replay.json()["code"] == "insufficient_scope"

@@ -13,10 +13,17 @@ from sqlmodel import col
 from app.actor import Actor
 from app.config import Settings
 from app.errors import Forbidden, NotFound, UnprocessableEntity
+from app.models.audit import OutboxMessage
 from app.models.base import utcnow
-from app.models.integration import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from app.models.integration import (
+    ApiClient,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from app.pagination import newest_first_page
 from app.schemas.integration import WebhookCreate, WebhookUpdate
+from app.services.api_clients import actor_of
 from app.services.catalogue_checks import check_department
 from app.services.url_guard import check_webhook_url
 from app.services.versioning import check_if_match, save_versioned
@@ -88,6 +95,23 @@ def client_subscription_department(
                     code="insufficient_scope",
                 )
     return department_id
+
+
+async def _check_still_readable(
+    session: AsyncSession, client_id: uuid.UUID, outbox_id: int
+) -> None:
+    """A replay goes out only if the client could still read the record today."""
+    client = await session.get(ApiClient, client_id)
+    message = await session.get(OutboxMessage, outbox_id)
+    if (
+        client is None
+        or message is None
+        or not may_receive(actor_of(client), message.kind, message.department_id)
+    ):
+        raise Forbidden(
+            "This client no longer reads the record this delivery was about",
+            code="insufficient_scope",
+        )
 
 
 async def create(
@@ -204,6 +228,8 @@ async def redeliver(
     original = await session.get(WebhookDelivery, delivery_id)
     if original is None or original.webhook_id != webhook.id:
         raise NotFound("No such delivery")
+    if webhook.owner_client_id is not None:
+        await _check_still_readable(session, webhook.owner_client_id, original.outbox_id)
     replay = WebhookDelivery(
         webhook_id=webhook.id,
         outbox_id=original.outbox_id,
