@@ -44,6 +44,14 @@ def evidence_removable(record: Any) -> str | None:
     return None
 
 
+# 第四十二条、第五十四条、第五十五条: evidence is gathered by the case's law-enforcement
+# officers, who are the owning department's inspectors (case_rules.officers_qualified). The
+# leader decides on it, the legal reviewer checks it (第五十八条), supervisors oversee: they
+# read it and never add to it.
 CASE_EVIDENCE = AttachmentPolicy(
-    kinds=EVIDENCE_KINDS, uploadable=evidence_open, deletable=evidence_removable
+    kinds=EVIDENCE_KINDS,
+    uploadable=evidence_open,
+    deletable=evidence_removable,
+    added_by=frozenset({"inspector"}),
+    removed_by=frozenset({"inspector"}),
 )

@@ -28,12 +28,20 @@ def _always(record: Any) -> str | None:
 
 @dataclass(frozen=True)
 class AttachmentPolicy:
-    """What files a module takes, and when they may be added or removed (a reason if not)."""
+    """What files a module takes, who adds and removes them, and when (a reason if not).
+
+    ``added_by`` and ``removed_by`` are roles, each counted only on the records its scope in
+    the workflow gives it (``role_scopes``: a handler on its department's, a citizen on their
+    own). Whoever added a file may also remove it; ``removed_by`` may remove anyone's. Both
+    default to nobody: seeing a record never, by itself, lets one change its files.
+    """
 
     kinds: frozenset[str] | None = None  # None: any kind check_kind accepts
     check_kind: Callable[[Any, str], str | None] | None = None
     uploadable: RecordRule = field(default=_always)
     deletable: RecordRule = field(default=_always)
+    added_by: frozenset[str] = frozenset()
+    removed_by: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
