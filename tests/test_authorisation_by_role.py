@@ -195,6 +195,7 @@ async def case_callers(bureau: Bureau, admin: Person) -> dict[str, AuthedClient]
     people = {
         "inspector": bureau.inspector,
         "partner": bureau.partner,
+        "unnamed_inspector": await world.user("inspector", department=bureau.brigade),
         "leader": bureau.leader,
         "legal_reviewer": bureau.reviewer,
         "supervisor": bureau.supervisor,
@@ -221,6 +222,7 @@ EVIDENCE_UPLOAD_IN_LEGAL_REVIEW = {
     "inspector": 201,
     "partner": 201,
     "own_department_cases_write_key": 201,
+    "unnamed_inspector": 403,
     "leader": 403,
     "legal_reviewer": 403,
     "supervisor": 403,
@@ -257,6 +259,7 @@ async def test_evidence_is_added_by_the_cases_own_officers_and_read_by_reviewers
 EVIDENCE_REMOVAL_IN_INVESTIGATION = {
     "inspector": 204,
     "partner": 204,
+    "unnamed_inspector": 403,
     "leader": 403,
     "supervisor": 403,
     "other_department_supervisor": 403,
@@ -282,6 +285,24 @@ async def test_evidence_is_removed_only_by_the_cases_officers_during_investigati
         assert (photo["id"] in listed) is (removed != 204), caller
         observed[caller] = removed
     assert observed == EVIDENCE_REMOVAL_IN_INVESTIGATION
+
+
+async def test_before_filing_the_departments_inspectors_add_evidence_then_only_its_officers(
+    bureau: Bureau, case_callers: dict[str, AuthedClient]
+) -> None:
+    case = await bureau.create()
+    url = f"/api/v1/cases/{case['id']}"
+    unnamed = case_callers["unnamed_inspector"]
+    found_it = _attached(await _attach(unnamed, url))
+    await bureau.act(case, "file", officers=bureau.officers())
+    refused = await _attach(unnamed, url)
+    assert refused.status_code == 403 and refused.json()["code"] == "attachment_forbidden"
+    assert "the case's officers" in refused.json()["detail"]
+    officers_photo = _attached(await _attach(case_callers["partner"], url))
+    removed = await unnamed.delete(f"{url}/attachments/{officers_photo['id']}")
+    assert removed.status_code == 403
+    listed = (await unnamed.get(f"{url}/attachments")).json()
+    assert [a["id"] for a in listed] == [found_it["id"], officers_photo["id"]]
 
 
 # The officers of a case

@@ -63,26 +63,51 @@ def _roles(workflow: Workflow, roles: frozenset[str]) -> str:
     )
 
 
+def _narrowed(policy: AttachmentPolicy, roles: str) -> str:
+    if roles and policy.assigned_means:
+        return f"{roles}; once assigned, only {policy.assigned_means}"
+    return roles
+
+
 def who_adds(workflow: Workflow, policy: AttachmentPolicy) -> str:
-    return _roles(workflow, policy.added_by) or "nobody"
+    return _narrowed(policy, _roles(workflow, policy.added_by)) or "nobody"
 
 
 def who_removes(workflow: Workflow, policy: AttachmentPolicy) -> str:
-    staff = _roles(workflow, policy.removed_by)
+    staff = _narrowed(policy, _roles(workflow, policy.removed_by))
     return f"whoever added the file, or {staff}" if staff else "whoever added the file"
 
 
-def check_may_add(
-    workflow: Workflow, policy: AttachmentPolicy, record: WorkflowRecord, actor: Actor
+async def _assigned_or_unassigned(
+    session: AsyncSession, policy: AttachmentPolicy, record: WorkflowRecord, actor: Actor
+) -> bool:
+    """A person assigned to the record, or nobody is yet. An API client is its department's
+    system (e.g. body-worn cameras uploading for the officers), never assigned by name."""
+    if policy.assigned is None or actor.kind != "user":
+        return True
+    assigned = await policy.assigned(session, record)
+    return assigned is None or actor.id in assigned
+
+
+async def check_may_add(
+    session: AsyncSession,
+    workflow: Workflow,
+    policy: AttachmentPolicy,
+    record: WorkflowRecord,
+    actor: Actor,
 ) -> None:
-    if not engine.holds_role_on(workflow, policy.added_by, record, actor):
+    if not (
+        engine.holds_role_on(workflow, policy.added_by, record, actor)
+        and await _assigned_or_unassigned(session, policy, record, actor)
+    ):
         raise Forbidden(
             f"Files are added to a {workflow.name} by: {who_adds(workflow, policy)}",
             code="attachment_forbidden",
         )
 
 
-def check_may_remove(
+async def check_may_remove(
+    session: AsyncSession,
     workflow: Workflow,
     policy: AttachmentPolicy,
     record: WorkflowRecord,
@@ -93,7 +118,11 @@ def check_may_remove(
     and an API client only its own (a system is not staff of the record's department)."""
     if attachment.uploaded_by_id is not None and attachment.uploaded_by_id == actor.id:
         return
-    if actor.kind == "user" and engine.holds_role_on(workflow, policy.removed_by, record, actor):
+    if (
+        actor.kind == "user"
+        and engine.holds_role_on(workflow, policy.removed_by, record, actor)
+        and await _assigned_or_unassigned(session, policy, record, actor)
+    ):
         return
     raise Forbidden(
         f"A file on a {workflow.name} is removed by {who_removes(workflow, policy)}",
@@ -126,7 +155,7 @@ async def upload(
     kind: str,
     file: UploadFile,
 ) -> Attachment:
-    check_may_add(workflow, policy, record, actor)
+    await check_may_add(session, workflow, policy, record, actor)
     check_kind(policy, record, kind)
     if reason := policy.uploadable(record):
         raise UnprocessableEntity(reason, code="attachment_not_allowed")
@@ -231,7 +260,7 @@ async def delete(
     attachment: Attachment,
 ) -> str:
     """Remove the row (audited); returns the storage key to delete once this commits."""
-    check_may_remove(workflow, policy, record, actor, attachment)
+    await check_may_remove(session, workflow, policy, record, actor, attachment)
     if reason := policy.deletable(record):
         raise UnprocessableEntity(reason, code="attachment_immutable")
     await session.delete(attachment)

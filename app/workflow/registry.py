@@ -1,5 +1,6 @@
 """The record kinds the engine serves; each module registers its own at import."""
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ def _unmasked(payload: dict[str, Any], record: WorkflowRecord, actor: Actor) -> 
 
 
 RecordRule = Callable[[Any], str | None]
+AssignedRule = Callable[[AsyncSession, Any], Awaitable[frozenset[uuid.UUID] | None]]
 
 
 def _always(record: Any) -> str | None:
@@ -32,8 +34,9 @@ class AttachmentPolicy:
 
     ``added_by`` and ``removed_by`` are roles, each counted only on the records its scope in
     the workflow gives it (``role_scopes``: a handler on its department's, a citizen on their
-    own). Whoever added a file may also remove it; ``removed_by`` may remove anyone's. Both
-    default to nobody: seeing a record never, by itself, lets one change its files.
+    own), and narrowed to the people ``assigned`` once there are any. Whoever added a file
+    may also remove it; ``removed_by`` may remove anyone's. Both default to nobody: seeing a
+    record never, by itself, lets one change its files.
     """
 
     kinds: frozenset[str] | None = None  # None: any kind check_kind accepts
@@ -42,6 +45,10 @@ class AttachmentPolicy:
     deletable: RecordRule = field(default=_always)
     added_by: frozenset[str] = frozenset()
     removed_by: frozenset[str] = frozenset()
+    # The people assigned to the record (a case's officers), who alone among the holders
+    # of those roles then add and remove its files; None while nobody is assigned.
+    assigned: AssignedRule | None = None
+    assigned_means: str = ""  # how the API describes them, e.g. "the case's officers"
 
 
 @dataclass(frozen=True)
