@@ -132,8 +132,8 @@ async def test_evidence_is_immutable_once_the_investigation_is_concluded(bureau:
     await _conclude(bureau, case)
     refused = await _delete(bureau, case, photo)
     assert refused.status_code == 422 and refused.json()["code"] == "attachment_immutable"
-    # Evidence may still be added while the case is open, e.g. the legal review's notes.
-    note = await _upload(bureau, case, "document", who=bureau.reviewer, content=PDF)
+    # Evidence may still be added by the officers while the case is open, during the review.
+    note = await _upload(bureau, case, "document", content=PDF)
     assert note.status_code == 201, note.text
 
     # Back in investigation after the review, what it was concluded on stays.

@@ -61,16 +61,19 @@ def attachment_router(kind: RecordKind, policy: AttachmentPolicy) -> APIRouter:
     workflow = kind.workflow
     router = APIRouter(prefix=f"/api/v1/{workflow.collection}", tags=[workflow.collection])
     kinds = ", ".join(f"`{k}`" for k in sorted(policy.kinds)) if policy.kinds else "see module"
+    added_by = attachments.who_adds(workflow, policy)
+    removed_by = attachments.who_removes(workflow, policy)
 
     @router.post(
         "/{record_id}/attachments",
         status_code=status.HTTP_201_CREATED,
         response_model=AttachmentPublic,
         summary=f"Attach a file to a {workflow.name}",
-        description=f"Multipart upload: `file` and `kind` ({kinds}). The type is detected from "
+        description=f"Multipart upload: `file` and `kind` ({kinds}). Added by: {added_by}; "
+        "others who see the record answer 403 `attachment_forbidden`. The type is detected from "
         "the bytes, not taken from the client (415 when not accepted); files over the size "
         "limit answer 413. The SHA-256 goes into the record's audit chain.",
-        responses=problem_responses(401, 404, 413, 415, 422),
+        responses=problem_responses(401, 403, 404, 413, 415, 422),
         operation_id=f"{workflow.collection}_attachments_create",
     )
     async def upload(
@@ -144,9 +147,11 @@ def attachment_router(kind: RecordKind, policy: AttachmentPolicy) -> APIRouter:
         "/{record_id}/attachments/{attachment_id}",
         status_code=status.HTTP_204_NO_CONTENT,
         summary="Remove an attachment",
-        description="Only while the record's state allows it (422 `attachment_immutable` "
-        "otherwise; case evidence is never removed once the case left investigation).",
-        responses=problem_responses(401, 404, 422),
+        description=f"Removed by {removed_by} (403 `attachment_forbidden` otherwise; an API "
+        "client removes only its own files), and only while the record's state allows it "
+        "(422 `attachment_immutable` otherwise; case evidence is never removed once the case "
+        "left investigation).",
+        responses=problem_responses(401, 403, 404, 422),
         operation_id=f"{workflow.collection}_attachments_delete",
     )
     async def delete(

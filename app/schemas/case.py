@@ -284,7 +284,9 @@ Officers = Annotated[
     Field(
         min_length=2,
         max_length=10,
-        description="At least two officers with their credentials (第四十二条).",
+        description="At least two officers with their credentials (第四十二条): active "
+        "inspectors of the department that owns the case (422 naming the officer otherwise). "
+        "Joint enforcement (联合执法) is one case per department, each with its own officers.",
     ),
 ]
 

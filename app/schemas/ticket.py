@@ -43,6 +43,11 @@ class ReporterPublic(BaseModel):
     confidential: bool
 
 
+# What the hotline alone decides when a ticket is filed, and what a citizen's ticket gets:
+# priority sets the deadlines the departments are held to (urgent: sign within 30 minutes).
+STAFF_SET_ON_CREATE: dict[str, object] = {"priority": "normal"}
+
+
 class TicketCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -69,7 +74,11 @@ class TicketCreate(BaseModel):
     content: LongText
     location: Location = Field(default_factory=Location)
     reporter: Reporter = Field(default_factory=Reporter)
-    priority: Priority = "normal"
+    priority: Priority = Field(
+        default="normal",
+        description="Set by the hotline (urgent: sign within 30 minutes, reply within 24 "
+        "hours); citizens file `normal` tickets, anything else answers 403 `staff_only_field`.",
+    )
 
 
 class TicketUpdate(PatchModel):

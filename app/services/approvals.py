@@ -293,8 +293,14 @@ APPROVALS = register(
         render,
         mask_event_payload,
         disclosure=applicant_disclosure,
+        # Materials come from the applicant, or the hall's clerk who receives them at the
+        # counter; reviewers, leaders and supervisors read them.
         attachments=AttachmentPolicy(
-            check_kind=material_kind, uploadable=materials_open, deletable=materials_open
+            check_kind=material_kind,
+            uploadable=materials_open,
+            deletable=materials_open,
+            added_by=frozenset({"clerk", "citizen"}),
+            removed_by=frozenset({"clerk"}),
         ),
     )
 )

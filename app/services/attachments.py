@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from app.actor import Actor
 from app.config import Settings
-from app.errors import GovflowError, NotFound, PayloadTooLarge, UnprocessableEntity
+from app.errors import Forbidden, GovflowError, NotFound, PayloadTooLarge, UnprocessableEntity
 from app.models.attachment import Attachment
 from app.models.workflow import WorkflowRecord
 from app.services.storage import CHUNK, Storage
@@ -55,6 +55,81 @@ def sniff(head: bytes) -> str:
     return "application/octet-stream" if b"\x00" in head else "text/plain"
 
 
+def _roles(workflow: Workflow, roles: frozenset[str]) -> str:
+    scopes = workflow.role_scopes
+    return ", ".join(
+        f"{role} on {scopes[role].name} records" if role in scopes else role
+        for role in sorted(roles)
+    )
+
+
+def _narrowed(policy: AttachmentPolicy, roles: str) -> str:
+    if roles and policy.assigned_means:
+        return f"{roles}; once assigned, only {policy.assigned_means}"
+    return roles
+
+
+def who_adds(workflow: Workflow, policy: AttachmentPolicy) -> str:
+    return _narrowed(policy, _roles(workflow, policy.added_by)) or "nobody"
+
+
+def who_removes(workflow: Workflow, policy: AttachmentPolicy) -> str:
+    staff = _narrowed(policy, _roles(workflow, policy.removed_by))
+    return f"whoever added the file, or {staff}" if staff else "whoever added the file"
+
+
+async def _assigned_or_unassigned(
+    session: AsyncSession, policy: AttachmentPolicy, record: WorkflowRecord, actor: Actor
+) -> bool:
+    """A person assigned to the record, or nobody is yet. An API client is its department's
+    system (e.g. body-worn cameras uploading for the officers), never assigned by name."""
+    if policy.assigned is None or actor.kind != "user":
+        return True
+    assigned = await policy.assigned(session, record)
+    return assigned is None or actor.id in assigned
+
+
+async def check_may_add(
+    session: AsyncSession,
+    workflow: Workflow,
+    policy: AttachmentPolicy,
+    record: WorkflowRecord,
+    actor: Actor,
+) -> None:
+    if not (
+        engine.holds_role_on(workflow, policy.added_by, record, actor)
+        and await _assigned_or_unassigned(session, policy, record, actor)
+    ):
+        raise Forbidden(
+            f"Files are added to a {workflow.name} by: {who_adds(workflow, policy)}",
+            code="attachment_forbidden",
+        )
+
+
+async def check_may_remove(
+    session: AsyncSession,
+    workflow: Workflow,
+    policy: AttachmentPolicy,
+    record: WorkflowRecord,
+    actor: Actor,
+    attachment: Attachment,
+) -> None:
+    """The uploader, or a user in a removing role; a citizen never removes staff's files,
+    and an API client only its own (a system is not staff of the record's department)."""
+    if attachment.uploaded_by_id is not None and attachment.uploaded_by_id == actor.id:
+        return
+    if (
+        actor.kind == "user"
+        and engine.holds_role_on(workflow, policy.removed_by, record, actor)
+        and await _assigned_or_unassigned(session, policy, record, actor)
+    ):
+        return
+    raise Forbidden(
+        f"A file on a {workflow.name} is removed by {who_removes(workflow, policy)}",
+        code="attachment_forbidden",
+    )
+
+
 def check_kind(policy: AttachmentPolicy, record: WorkflowRecord, kind: str) -> None:
     if policy.kinds is not None and kind not in policy.kinds:
         raise UnprocessableEntity(
@@ -80,6 +155,7 @@ async def upload(
     kind: str,
     file: UploadFile,
 ) -> Attachment:
+    await check_may_add(session, workflow, policy, record, actor)
     check_kind(policy, record, kind)
     if reason := policy.uploadable(record):
         raise UnprocessableEntity(reason, code="attachment_not_allowed")
@@ -184,6 +260,7 @@ async def delete(
     attachment: Attachment,
 ) -> str:
     """Remove the row (audited); returns the storage key to delete once this commits."""
+    await check_may_remove(session, workflow, policy, record, actor, attachment)
     if reason := policy.deletable(record):
         raise UnprocessableEntity(reason, code="attachment_immutable")
     await session.delete(attachment)

@@ -16,6 +16,7 @@ from app.errors import Forbidden, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.ticket import Ticket
 from app.schemas.ticket import (
+    STAFF_SET_ON_CREATE,
     Location,
     ReporterPublic,
     TicketCreate,
@@ -137,6 +138,12 @@ async def create(session: AsyncSession, data: TicketCreate, actor: Actor) -> Tic
         raise UnprocessableEntity(
             "Citizens file tickets through the app or the web", code="invalid_channel"
         )
+    for name, citizens_value in STAFF_SET_ON_CREATE.items():
+        if not actor.has_any("operator") and getattr(data, name) != citizens_value:
+            reason = f"{name} is set by the hotline's operators, not by the citizen filing"
+            raise Forbidden(
+                reason, code="staff_only_field", errors=[{"loc": ["body", name], "msg": reason}]
+            )
     await require_active_category(session, data.category_code)
     today = utcnow().astimezone(get_settings().zone).strftime("%Y%m%d")
     ticket = Ticket(
@@ -250,8 +257,14 @@ TICKETS = register(
         render,
         mask_event_payload,
         disclosure=reporter_disclosure,
+        # Photos come from who works the ticket: the hotline, the handling department and
+        # the citizen who filed it; supervisors read them. Citizens remove only their own.
         attachments=AttachmentPolicy(
-            kinds=frozenset({"photo"}), uploadable=_photos_while_open, deletable=_photos_while_open
+            kinds=frozenset({"photo"}),
+            uploadable=_photos_while_open,
+            deletable=_photos_while_open,
+            added_by=frozenset({"operator", "handler", "citizen"}),
+            removed_by=frozenset({"operator", "handler"}),
         ),
     )
 )

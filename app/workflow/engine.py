@@ -63,15 +63,21 @@ def may_see(workflow: Workflow, record: WorkflowRecord, actor: Actor) -> bool:
     )
 
 
-def may_act(workflow: Workflow, action: Action, record: WorkflowRecord, actor: Actor) -> bool:
-    """The actor holds one of the action's roles, and in that role relates to the record."""
-    roles = action.roles_from(record.status)
-    if actor.kind == "system":
-        return SYSTEM_ROLE in roles
+def holds_role_on(
+    workflow: Workflow, roles: frozenset[str], record: WorkflowRecord, actor: Actor
+) -> bool:
+    """The actor holds one of ``roles``, and in that role relates to the record."""
     return any(
         role in workflow.role_scopes and workflow.role_scopes[role].check(record, actor)
         for role in roles & actor.roles
     )
+
+
+def may_act(workflow: Workflow, action: Action, record: WorkflowRecord, actor: Actor) -> bool:
+    roles = action.roles_from(record.status)
+    if actor.kind == "system":
+        return SYSTEM_ROLE in roles
+    return holds_role_on(workflow, roles, record, actor)
 
 
 def allowed_actions(

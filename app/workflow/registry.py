@@ -1,5 +1,6 @@
 """The record kinds the engine serves; each module registers its own at import."""
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ def _in_full(record: Any, actor: Actor) -> str:
 
 
 RecordRule = Callable[[Any], str | None]
+AssignedRule = Callable[[AsyncSession, Any], Awaitable[frozenset[uuid.UUID] | None]]
 
 
 def _always(record: Any) -> str | None:
@@ -35,12 +37,25 @@ def _always(record: Any) -> str | None:
 
 @dataclass(frozen=True)
 class AttachmentPolicy:
-    """What files a module takes, and when they may be added or removed (a reason if not)."""
+    """What files a module takes, who adds and removes them, and when (a reason if not).
+
+    ``added_by`` and ``removed_by`` are roles, each counted only on the records its scope in
+    the workflow gives it (``role_scopes``: a handler on its department's, a citizen on their
+    own), and narrowed to the people ``assigned`` once there are any. Whoever added a file
+    may also remove it; ``removed_by`` may remove anyone's. Both default to nobody: seeing a
+    record never, by itself, lets one change its files.
+    """
 
     kinds: frozenset[str] | None = None  # None: any kind check_kind accepts
     check_kind: Callable[[Any, str], str | None] | None = None
     uploadable: RecordRule = field(default=_always)
     deletable: RecordRule = field(default=_always)
+    added_by: frozenset[str] = frozenset()
+    removed_by: frozenset[str] = frozenset()
+    # The people assigned to the record (a case's officers), who alone among the holders
+    # of those roles then add and remove its files; None while nobody is assigned.
+    assigned: AssignedRule | None = None
+    assigned_means: str = ""  # how the API describes them, e.g. "the case's officers"
 
 
 @dataclass(frozen=True)

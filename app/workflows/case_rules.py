@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from app.config import get_settings
-from app.errors import Conflict
+from app.errors import Conflict, UnprocessableEntity
 from app.models.case import EnforcementCase
 from app.models.identity import User
 from app.models.workflow import WorkflowRecord
@@ -95,23 +95,47 @@ def not_time_barred(ctx: ActionContext) -> str | None:
     return time_barred(case.violation_occurred_on, case.discovered_on, case.serious_harm)
 
 
-async def officers_qualified(ctx: ActionContext) -> str | None:
+def _officer_refused(index: int, field: str, reason: str) -> UnprocessableEntity:
+    return UnprocessableEntity(
+        reason,
+        code="guard_failed",
+        errors=[{"loc": ["body", "officers", index, field], "msg": reason}],
+    )
+
+
+async def officers_qualified(ctx: ActionContext) -> None:
+    """第四十二条: at least two qualified officers, each with their credential; they are
+    inspectors of the department that owns the case, the only ones who can read it."""
     body = ctx.body
     assert isinstance(body, FileBody | OnTheSpotBody)
     ids = [officer.user_id for officer in body.officers]
-    if len(set(ids)) != len(ids):
-        return "Each officer is named once: at least two different officers (第四十二条)"
-    if len({officer.credential_number for officer in body.officers}) != len(ids):
-        return "Each officer shows their own credential number (第四十二条)"
+    credentials = [officer.credential_number for officer in body.officers]
+    for index, officer in enumerate(body.officers):
+        if officer.user_id in ids[:index]:
+            reason = "Each officer is named once: at least two different officers (第四十二条)"
+            raise _officer_refused(index, "user_id", reason)
+        if officer.credential_number in credentials[:index]:
+            reason = "Each officer shows their own credential number (第四十二条)"
+            raise _officer_refused(index, "credential_number", reason)
     users = {
         user.id: user
         for user in (await ctx.session.scalars(select(User).where(col(User.id).in_(ids)))).all()
     }
-    for user_id in ids:
+    department_id = ctx.record.department_id
+    for index, user_id in enumerate(ids):
         user = users.get(user_id)
         if user is None or not user.is_active or "inspector" not in user.roles:
-            return f"Officer {user_id} is not an active inspector (第四十二条)"
-    return None
+            reason = f"Officer {user_id} is not an active inspector (第四十二条)"
+            raise _officer_refused(index, "user_id", reason)
+        if user.department_id is None or user.department_id != department_id:
+            # 第十七条: each organ penalises within its own powers, so joint enforcement
+            # (联合执法) is one case per department, each with its own officers.
+            reason = (
+                f"Officer {user_id} is not an inspector of the department that owns this case: "
+                "a case's officers are its department's inspectors, the only ones who can read "
+                "it; in joint enforcement each department files its own case (第十七条)"
+            )
+            raise _officer_refused(index, "user_id", reason)
 
 
 def on_the_spot_allowed(ctx: ActionContext) -> str | None:
