@@ -149,3 +149,23 @@ async def test_an_overlong_username_is_a_plain_401(client: AsyncClient) -> None:
     response = await client.post(TOKEN_URL, data={"username": "u" * 500, "password": "x"})
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_credentials"
+
+
+async def test_addresses_of_one_ipv6_subnet_count_as_one_address(
+    world: World, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.state.settings, "login_address_max_failures", 3)
+    await world.user("operator", username="v6-user")
+
+    def client_at(address: str) -> AsyncClient:
+        transport = ASGITransport(app=app, client=(address, 40000))
+        return AsyncClient(transport=transport, base_url="http://test")
+
+    for host in range(1, 4):
+        async with client_at(f"2001:db8:1:2::{host}") as http:
+            assert await _fail(http, f"v6-guess-{host}", 1) == [401]
+    form = {"username": "v6-user", "password": PASSWORD}
+    async with client_at("2001:db8:1:2:ffff::9") as http:
+        assert (await http.post(TOKEN_URL, data=form)).status_code == 429
+    async with client_at("2001:db8:1:3::1") as http:
+        assert (await http.post(TOKEN_URL, data=form)).status_code == 200

@@ -61,7 +61,8 @@ class ApiClientPublic(BaseModel):
 
 class ApiClientWithKey(ApiClientPublic):
     api_key: str = Field(
-        description="Shown once: store it now. Send it as `X-API-Key`.",
+        description="Shown once: store it now. Send it as `X-API-Key`. A replay of the "
+        "request (same `Idempotency-Key`) leaves it out.",
         json_schema_extra=SHOWN_ONCE,
     )
 
@@ -99,7 +100,9 @@ class WebhookPublic(BaseModel):
 
 class WebhookWithSecret(WebhookPublic):
     secret: str = Field(
-        description="Shown once: the `whsec_…` signing secret.", json_schema_extra=SHOWN_ONCE
+        description="Shown once: the `whsec_…` signing secret. A replay of the request (same "
+        "`Idempotency-Key`) leaves it out.",
+        json_schema_extra=SHOWN_ONCE,
     )
 
 

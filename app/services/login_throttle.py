@@ -9,6 +9,7 @@ the username and address, so the table holds neither.
 
 import hashlib
 import hmac
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +29,18 @@ class LoginKeys:
     address: str
 
 
+def _client_network(address: str | None) -> str:
+    """The address as throttled: an IPv4 address, or an IPv6 address's /64, which one
+    subscriber line usually holds whole."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed.ipv4_mapped if isinstance(parsed, ipaddress.IPv6Address) else parsed)
+
+
 def keys_for(settings: Settings, username: str, address: str | None) -> LoginKeys:
     secret = settings.secret_key.encode()
 
@@ -35,8 +48,8 @@ def keys_for(settings: Settings, username: str, address: str | None) -> LoginKey
         message = "\x00".join(parts).encode("utf-8", "backslashreplace")
         return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
-    address = address or "unknown"
-    return LoginKeys(pair=key("pair", username, address), address=key("address", address))
+    network = _client_network(address)
+    return LoginKeys(pair=key("pair", username, network), address=key("address", network))
 
 
 async def refuse_if_locked(
