@@ -13,7 +13,6 @@ from sqlalchemy import update
 
 from app.models.base import utcnow
 from app.models.identity import LoginThrottle
-
 from tests.conftest import World
 from tests.factories import PASSWORD
 
