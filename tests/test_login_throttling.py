@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.models.base import utcnow
 from app.models.identity import LoginThrottle
+from app.worker import purge_expired_state
 from tests.conftest import World
 from tests.factories import PASSWORD
 
@@ -168,3 +169,15 @@ async def test_addresses_of_one_ipv6_subnet_count_as_one_address(
         assert (await http.post(TOKEN_URL, data=form)).status_code == 429
     async with client_at("2001:db8:1:3::1") as http:
         assert (await http.post(TOKEN_URL, data=form)).status_code == 200
+
+
+async def test_the_worker_purges_throttles_whose_window_and_lock_have_passed(
+    world: World, attacker: AsyncClient, client: AsyncClient, app: Any
+) -> None:
+    await _fail(attacker, "gone-by", 1)
+    await _let_locks_pass(app)
+    await _fail(client, "still-counting", 1)
+    assert await purge_expired_state(app.state.sessionmaker, app.state.settings) == 2
+    async with app.state.sessionmaker() as session:
+        left = (await session.scalars(select(LoginThrottle))).all()
+    assert len(left) == 2 and all(row.failures == 1 for row in left)
