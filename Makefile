@@ -17,7 +17,7 @@ migrate: $(STAMP)
 	$(BIN)/alembic upgrade head
 
 run: migrate
-	$(BIN)/uvicorn app.main:app --host 127.0.0.1 --port $(PORT)
+	$(BIN)/uvicorn app.main:app --host 127.0.0.1 --port $(PORT) --no-access-log
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests migrations scripts bench

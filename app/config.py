@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     db_pool_recycle_seconds: int = Field(default=600, ge=-1)
     login_max_failures: int = Field(default=5, ge=1)
     login_lock_seconds: int = Field(default=300, ge=1)
+    login_address_max_failures: int = Field(default=20, ge=1)
+    idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     run_scheduler: bool = True
     scheduler_interval_seconds: float = Field(default=60.0, gt=0)

@@ -14,7 +14,7 @@ from app.config import Settings
 from app.db import session_scope
 from app.errors import Forbidden, Unauthorized
 from app.models.identity import User
-from app.security import decode_access_token
+from app.security import decode_access_token, token_version_of
 from app.services import api_clients
 from app.services.rate_limit import count_request
 
@@ -84,11 +84,48 @@ async def actor_for_api_key(request: Request, session: AsyncSession, api_key: st
 
 
 # Every request runs it: the columns an actor needs, not a User object, in a statement
-# built once (a new one costs its construction and cache key each time).
+# built once (a new one costs its construction and cache key each time). The token version
+# rides in the same read, so checking a token for revocation costs no round trip.
 _users = User.__table__  # type: ignore[attr-defined]
 ACTOR_COLUMNS = select(
-    _users.c.username, _users.c.roles, _users.c.department_id, _users.c.is_active
+    _users.c.username,
+    _users.c.roles,
+    _users.c.department_id,
+    _users.c.is_active,
+    _users.c.token_version,
 ).where(_users.c.id == bindparam("user_id"))
+
+
+async def actor_for_token(
+    session: AsyncSession, settings: Settings, token: str, ip: str | None
+) -> Actor:
+    """The signed-in user behind a bearer token that is genuine, unexpired, not revoked and
+    whose account is active; 401 otherwise."""
+    claims = decode_access_token(settings, token)
+    version = token_version_of(claims) if claims is not None else None
+    if claims is None or version is None:
+        raise Unauthorized("The token is invalid or has expired", code="invalid_token")
+    try:
+        user_id = uuid.UUID(str(claims["sub"]))
+    except ValueError:
+        raise Unauthorized("The token is invalid or has expired", code="invalid_token") from None
+    user = (await session.execute(ACTOR_COLUMNS, {"user_id": user_id})).one_or_none()
+    if user is None or not user.is_active:
+        raise Unauthorized("This account is not active", code="inactive_account")
+    if version != user.token_version:
+        raise Unauthorized(
+            "This token was revoked (password change, deactivation or sign-out "
+            "everywhere): sign in again",
+            code="token_revoked",
+        )
+    return Actor(
+        id=user_id,
+        kind="user",
+        name=user.username,
+        roles=frozenset(user.roles),
+        department_id=user.department_id,
+        ip=ip,
+    )
 
 
 async def get_current_actor(
@@ -102,23 +139,8 @@ async def get_current_actor(
         return await actor_for_api_key(request, session, api_key)
     if not token:
         raise Unauthorized("Not authenticated: send a bearer token or an X-API-Key")
-    claims = decode_access_token(settings, token)
-    if claims is None:
-        raise Unauthorized("The token is invalid or has expired", code="invalid_token")
-    try:
-        user_id = uuid.UUID(str(claims["sub"]))
-    except ValueError:
-        raise Unauthorized("The token is invalid or has expired", code="invalid_token") from None
-    user = (await session.execute(ACTOR_COLUMNS, {"user_id": user_id})).one_or_none()
-    if user is None or not user.is_active:
-        raise Unauthorized("This account is not active", code="inactive_account")
-    return Actor(
-        id=user_id,
-        kind="user",
-        name=user.username,
-        roles=frozenset(user.roles),
-        department_id=user.department_id,
-        ip=request.client.host if request.client else None,
+    return await actor_for_token(
+        session, settings, token, request.client.host if request.client else None
     )
 
 

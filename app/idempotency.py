@@ -4,36 +4,70 @@ The key is reserved in its own short transaction before the request runs, so two
 concurrent requests with one key cannot both create: the second is told the first
 is still in progress. Successful (< 400) answers are stored and replayed; failures
 release the key so a corrected retry can run.
+
+A replay goes only to the caller who made the first request and who is still signed in
+(token current, account or API client active), checked before anything is answered.
+Fields shown once (an API key, a webhook secret) are never stored: their replay carries
+the record without them, a ``replay_note`` and an ``Idempotent-Omitted-Fields`` header.
+Records expire after ``GOVFLOW_IDEMPOTENCY_TTL_HOURS``; the worker purges them.
 """
 
 import hashlib
+import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem_response
+from app.config import Settings
+from app.deps import actor_for_token
+from app.errors import GovflowError, problem_response
 from app.models.base import utcnow
 from app.models.idempotency import IdempotencyRecord
+from app.schemas.integration import SHOWN_ONCE_KEY
 from app.security import decode_access_token
+from app.services import api_clients
 
 MAX_KEY_LENGTH = 255
+REPLAY_NOTE = (
+    "This is a replay of the first answer to this Idempotency-Key. {fields} was shown once, "
+    "in that first answer, and is not stored: it cannot be shown again. If it was lost, "
+    "issue a new one (rotate the key or recreate the subscription)."
+)
 
 
-def _principal(scope: Scope, headers: Headers) -> str | None:
+def _bearer_token(headers: Headers) -> str | None:
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _principal(settings: Settings, headers: Headers) -> str | None:
+    # The same precedence as app.deps.get_current_actor: a bearer token wins over a key.
+    token = _bearer_token(headers)
+    if token:
+        claims = decode_access_token(settings, token)
+        return "user:" + str(claims["sub"]) if claims else None
     api_key = headers.get("x-api-key")
     if api_key:
         return "key:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
-    authorization = headers.get("authorization", "")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() == "bearer" and token:
-        claims = decode_access_token(scope["app"].state.settings, token)
-        if claims:
-            return "user:" + str(claims["sub"])
     return None
+
+
+async def _authenticate(
+    session: AsyncSession, settings: Settings, scope: Scope, headers: Headers
+) -> None:
+    """Raise the 401 the endpoint itself would give to this caller now."""
+    token = _bearer_token(headers)
+    if token:
+        client = scope.get("client")
+        await actor_for_token(session, settings, token, client[0] if client else None)
+    else:
+        await api_clients.authenticate_key(session, headers.get("x-api-key", ""))
 
 
 class IdempotencyMiddleware:
@@ -46,7 +80,8 @@ class IdempotencyMiddleware:
             return
         headers = Headers(scope=scope)
         key = headers.get("idempotency-key")
-        principal = _principal(scope, headers) if key is not None else None
+        settings: Settings = scope["app"].state.settings
+        principal = _principal(settings, headers) if key is not None else None
         if key is None or principal is None:
             await self.app(scope, receive, send)
             return
@@ -66,15 +101,22 @@ class IdempotencyMiddleware:
         sessionmaker = scope["app"].state.sessionmaker
 
         async with sessionmaker() as session:
-            session.add(IdempotencyRecord(principal=principal, key=key, request_hash=request_hash))
-            try:
-                await session.commit()
-                reserved = True
-            except IntegrityError:
-                await session.rollback()
-                reserved = False
-            if not reserved:
-                earlier = await session.get(IdempotencyRecord, (principal, key))
+            earlier = await _reserve(session, settings, principal, key, request_hash)
+            if earlier is not None:
+                try:
+                    await _authenticate(session, settings, scope, headers)
+                except GovflowError as error:
+                    refusal = problem_response(
+                        error.status_code,
+                        error.code,
+                        error.detail,
+                        title=error.title,
+                        instance=scope["path"],
+                        headers=error.headers,
+                        **error.extra,
+                    )
+                    await refusal(scope, receive, send)
+                    return
                 await _answer_repeat(earlier, request_hash, scope, receive, send)
                 return
 
@@ -94,7 +136,7 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture_send)
         finally:
-            await _settle(sessionmaker, principal, key, captured)
+            await _settle(sessionmaker, principal, key, captured, _shown_once_fields(scope))
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -105,6 +147,34 @@ async def _read_body(receive: Receive) -> bytes:
         chunks.append(message.get("body", b""))
         more = message.get("more_body", False)
     return b"".join(chunks)
+
+
+def expired_before(settings: Settings, now: datetime | None = None) -> datetime:
+    return (now or utcnow()) - timedelta(hours=settings.idempotency_ttl_hours)
+
+
+async def _reserve(
+    session: AsyncSession, settings: Settings, principal: str, key: str, request_hash: str
+) -> IdempotencyRecord | None:
+    """Reserve the key for this request (None), or the live record of an earlier one."""
+    for _ in range(2):
+        session.add(IdempotencyRecord(principal=principal, key=key, request_hash=request_hash))
+        try:
+            await session.commit()
+            return None
+        except IntegrityError:
+            await session.rollback()
+        earlier = await session.get(IdempotencyRecord, (principal, key))
+        if earlier is not None and earlier.created_at >= expired_before(settings):
+            return earlier
+        # Expired (the purge has not come by yet) or released meanwhile: the key is free.
+        await session.execute(
+            delete(IdempotencyRecord).where(
+                col(IdempotencyRecord.principal) == principal, col(IdempotencyRecord.key) == key
+            )
+        )
+        await session.commit()
+    return await session.get(IdempotencyRecord, (principal, key))
 
 
 async def _answer_repeat(
@@ -131,6 +201,8 @@ async def _answer_repeat(
         headers = {"Idempotent-Replayed": "true"}
         if earlier.etag:
             headers["ETag"] = earlier.etag
+        if earlier.omitted_fields:
+            headers["Idempotent-Omitted-Fields"] = earlier.omitted_fields
         await send(
             {
                 "type": "http.response.start",
@@ -146,22 +218,63 @@ async def _answer_repeat(
     await response(scope, receive, send)
 
 
-async def _settle(sessionmaker: Any, principal: str, key: str, captured: dict[str, Any]) -> None:
+def _shown_once_fields(scope: Scope) -> list[str]:
+    """The response fields the matched route declares as shown once (``SHOWN_ONCE``)."""
+    model = getattr(scope.get("route"), "response_model", None)
+    fields = getattr(model, "model_fields", None) or {}
+    return [
+        info.alias or name
+        for name, info in fields.items()
+        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(SHOWN_ONCE_KEY)
+    ]
+
+
+def _without_shown_once(body: bytes, fields: list[str]) -> tuple[bytes, str | None]:
+    """The body to store, and the fields left out of it."""
+    if not fields:
+        return body, None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return b"", None  # not the declared shape: store nothing rather than a secret
+    if not isinstance(document, dict):
+        return b"", None
+    omitted = [field for field in fields if document.pop(field, None) is not None]
+    if not omitted:
+        return body, None
+    document["replay_note"] = REPLAY_NOTE.format(fields=" and ".join(omitted))
+    return json.dumps(document, ensure_ascii=False).encode(), ",".join(omitted)
+
+
+async def _settle(
+    sessionmaker: Any, principal: str, key: str, captured: dict[str, Any], shown_once: list[str]
+) -> None:
     async with sessionmaker() as session:
         where = (col(IdempotencyRecord.principal) == principal, col(IdempotencyRecord.key) == key)
         if captured["status"] < 400:
             response_headers = Headers(raw=captured["headers"])
+            stored_body, omitted = _without_shown_once(bytes(captured["body"]), shown_once)
             await session.execute(
                 update(IdempotencyRecord)
                 .where(*where)
                 .values(
                     status_code=captured["status"],
-                    response_body=bytes(captured["body"]),
+                    response_body=stored_body,
                     content_type=response_headers.get("content-type"),
                     etag=response_headers.get("etag"),
+                    omitted_fields=omitted,
                     completed_at=utcnow(),
                 )
             )
         else:
             await session.execute(delete(IdempotencyRecord).where(*where))
         await session.commit()
+
+
+async def purge_expired(session: AsyncSession, settings: Settings) -> int:
+    result = await session.execute(
+        delete(IdempotencyRecord).where(
+            col(IdempotencyRecord.created_at) < expired_before(settings)
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

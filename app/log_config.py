@@ -33,3 +33,8 @@ def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None
         logger_factory=lambda *_: structlog.PrintLogger(sys.stdout),
         cache_logger_on_first_use=False,
     )
+    # uvicorn's access log writes the full query string (Open311 ``api_key``,
+    # ``reporter_phone``) and the client's address. The JSON request line of
+    # app.middleware.ObservabilityMiddleware is the access log instead, whatever the
+    # command line (``--no-access-log`` in ``make run`` and the image says the same).
+    logging.getLogger("uvicorn.access").disabled = True

@@ -139,6 +139,7 @@ class ObservabilityMiddleware:
             route_path = getattr(route, "path", "unmatched")
             REQUESTS.labels(scope["method"], route_path, str(status)).inc()
             LATENCY.labels(scope["method"], route_path).observe(elapsed)
+            # The route's template, never the URL: query strings carry API keys and phones.
             log.info(
                 "request",
                 method=scope["method"],

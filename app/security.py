@@ -11,6 +11,7 @@ from app.config import Settings
 from app.models.base import utcnow
 
 ALGORITHM = "HS256"
+TOKEN_VERSION_CLAIM = "tv"
 _password_hash = PasswordHash.recommended()
 # Verifying against this keeps an unknown username as slow as a wrong password.
 _DUMMY_HASH = _password_hash.hash("govflow-timing-equaliser")
@@ -27,11 +28,16 @@ def verify_password(password: str, password_hash: str | None) -> bool:
     return _password_hash.verify(password, password_hash)
 
 
-def create_access_token(settings: Settings, user_id: uuid.UUID) -> tuple[str, int]:
+def create_access_token(
+    settings: Settings, user_id: uuid.UUID, token_version: int = 0
+) -> tuple[str, int]:
+    """A bearer token for the user, valid until it expires or the user's token version moves
+    on (a password change, a deactivation, "sign out everywhere")."""
     now = utcnow()
     lifetime = timedelta(minutes=settings.access_token_minutes)
     claims = {
         "sub": str(user_id),
+        TOKEN_VERSION_CLAIM: token_version,
         "iat": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
         "jti": uuid.uuid4().hex,
@@ -52,3 +58,12 @@ def decode_access_token(settings: Settings, token: str) -> dict[str, Any] | None
     except jwt.PyJWTError:
         return None
     return claims
+
+
+def token_version_of(claims: dict[str, Any]) -> int | None:
+    """The token version a token was issued under; tokens from before versions existed are
+    version 0. None for a claim that is not a plain integer."""
+    version = claims.get(TOKEN_VERSION_CLAIM, 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        return None
+    return version

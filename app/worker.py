@@ -1,4 +1,4 @@
-"""Background work: the deadline sweeper and webhook delivery.
+"""Background work: the deadline sweeper, webhook delivery and the purge of expired state.
 
 Runs inside each app process when ``GOVFLOW_RUN_SCHEDULER`` is true, or alone as
 ``python -m app.worker``. Several copies may run at once on PostgreSQL.
@@ -10,9 +10,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
 
+from app import idempotency
 from app.config import Settings, get_settings
 from app.db import SessionMaker, create_engine, create_sessionmaker
 from app.log_config import configure_logging
+from app.models.base import utcnow
+from app.services import login_throttle
+from app.services.rate_limit import WINDOW, forget_old_windows
 from app.services.webhook_delivery import deliver_due
 from app.workflow.sweeper import sweep_overdue
 
@@ -31,8 +35,25 @@ async def _repeat(name: str, job: Callable[[], Awaitable[int]], interval: float)
         await asyncio.sleep(interval)
 
 
+async def purge_expired_state(sessionmaker: SessionMaker, settings: Settings) -> int:
+    """Delete idempotency records past their time to live, login throttles whose window and
+    lock have passed, and request-count windows that no longer count."""
+    now = utcnow()
+    async with sessionmaker() as session:
+        purged = await idempotency.purge_expired(session, settings)
+        purged += await login_throttle.forget_expired(session, settings, now)
+        await forget_old_windows(session, now - 2 * WINDOW)
+        await session.commit()
+    return purged
+
+
 async def run_forever(sessionmaker: SessionMaker, settings: Settings) -> None:
     await asyncio.gather(
+        _repeat(
+            "expired_state_purged",
+            lambda: purge_expired_state(sessionmaker, settings),
+            settings.scheduler_interval_seconds,
+        ),
         _repeat(
             "overdue_swept",
             lambda: sweep_overdue(sessionmaker),

@@ -17,5 +17,7 @@ class IdempotencyRecord(SQLModel, table=True):
     response_body: bytes | None = Field(default=None)
     content_type: str | None = Field(default=None, max_length=128)
     etag: str | None = Field(default=None, max_length=64)
+    # Shown-once fields (an API key, a signing secret) left out of the stored answer.
+    omitted_fields: str | None = Field(default=None, max_length=200)
     created_at: datetime = timestamp_field(index=True)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -41,14 +41,18 @@ class User(VersionedTable, table=True):
     department_id: uuid.UUID | None = Field(default=None, foreign_key="departments.id", index=True)
     is_active: bool = Field(default=True)
     phone: str | None = Field(default=None, max_length=32)
+    # Every access token carries the version it was issued under; bumping it (password
+    # change, deactivation, "sign out everywhere") invalidates all earlier tokens at once.
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed logins per username, shared by every app process through the database."""
+    """Failed sign-ins per (username, address) and per address, shared by every app process
+    through the database. ``key`` is a hash, so no username or address is stored."""
 
     __tablename__ = "login_throttles"
 
-    username: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=64)
     failures: int = Field(default=0)
     window_started_at: datetime = timestamp_field()
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

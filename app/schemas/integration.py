@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+from pydantic.config import JsonDict
 
 from app.schemas.common import PatchModel
 
@@ -17,6 +18,10 @@ Scope = Literal[
     "cases:write",
     "webhooks:manage",
 ]
+# Marks a response field that is shown once and never stored: an idempotent replay of the
+# answer leaves it out (app/idempotency.py).
+SHOWN_ONCE_KEY = "x-shown-once"
+SHOWN_ONCE: JsonDict = {SHOWN_ONCE_KEY: True}
 ClientName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 EventPattern = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z_]+\.(\*|[a-z_]+)$|^\*$")
@@ -55,7 +60,11 @@ class ApiClientPublic(BaseModel):
 
 
 class ApiClientWithKey(ApiClientPublic):
-    api_key: str = Field(description="Shown once: store it now. Send it as `X-API-Key`.")
+    api_key: str = Field(
+        description="Shown once: store it now. Send it as `X-API-Key`. A replay of the "
+        "request (same `Idempotency-Key`) leaves it out.",
+        json_schema_extra=SHOWN_ONCE,
+    )
 
 
 class WebhookCreate(BaseModel):
@@ -90,7 +99,11 @@ class WebhookPublic(BaseModel):
 
 
 class WebhookWithSecret(WebhookPublic):
-    secret: str = Field(description="Shown once: the `whsec_…` signing secret.")
+    secret: str = Field(
+        description="Shown once: the `whsec_…` signing secret. A replay of the request (same "
+        "`Idempotency-Key`) leaves it out.",
+        json_schema_extra=SHOWN_ONCE,
+    )
 
 
 class AttemptPublic(BaseModel):

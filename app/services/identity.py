@@ -1,27 +1,31 @@
 """Departments, users, sign-in and the bootstrap administrator."""
 
+import re
 import secrets
 import uuid
-from datetime import timedelta
+from typing import Any
 
 import structlog
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.config import Settings
-from app.errors import Conflict, NotFound, TooManyRequests, Unauthorized, UnprocessableEntity
+from app.errors import Conflict, NotFound, Unauthorized, UnprocessableEntity
 from app.models.base import utcnow
-from app.models.identity import Department, LoginThrottle, User
+from app.models.identity import Department, User
 from app.pagination import newest_first_page
 from app.schemas.identity import DepartmentCreate, DepartmentUpdate, UserCreate, UserUpdate
 from app.security import hash_password, verify_password
+from app.services import login_throttle
 from app.services.catalogue_checks import check_department, flush_unique
 from app.services.password_policy import check_password, weakness
 from app.services.versioning import check_if_match, save_versioned
 
 log = structlog.get_logger(__name__)
+# Computed by the database, so two concurrent revocations both count.
+_next_token_version = col(User.token_version) + 1
 
 
 async def get_department(session: AsyncSession, department_id: uuid.UUID) -> Department:
@@ -86,48 +90,78 @@ async def update_user(
     session: AsyncSession, user: User, data: UserUpdate, if_match: str | None
 ) -> User:
     check_if_match(if_match, user.version)
-    changes = data.model_dump(exclude_unset=True, exclude={"password"})
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"password"})
     if "roles" in changes and changes["roles"] is not None:
         changes["roles"] = sorted({str(role) for role in changes["roles"]})
     if "department_id" in changes:
         await check_department(session, changes["department_id"])
     if data.password is not None:
-        await check_password(data.password, user.username, [data.full_name or user.full_name])
-        changes["password_hash"] = hash_password(data.password)
+        changes |= await _password_changes(user, data.password, data.full_name)
+    if "is_active" in changes and changes["is_active"] != user.is_active:
+        # A deactivation ends every session, and a reactivation must not bring them back.
+        changes["token_version"] = _next_token_version
     await save_versioned(session, user, user.version, changes)
     return user
+
+
+async def change_password(
+    session: AsyncSession, user: User, new_password: str, if_match: str | None = None
+) -> User:
+    """Set a new password; every token issued before it stops working."""
+    check_if_match(if_match, user.version)
+    await save_versioned(
+        session, user, user.version, await _password_changes(user, new_password, None)
+    )
+    return user
+
+
+async def _password_changes(user: User, new_password: str, full_name: str | None) -> dict[str, Any]:
+    await check_password(new_password, user.username, [full_name or user.full_name])
+    return {"password_hash": hash_password(new_password), "token_version": _next_token_version}
+
+
+async def revoke_sessions(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Sign out everywhere: every token the user holds, this request's included, stops."""
+    await session.execute(
+        update(User).where(col(User.id) == user_id).values(token_version=_next_token_version)
+    )
+    log.info("sessions_revoked", user_id=str(user_id))
 
 
 async def list_users(session: AsyncSession, limit: int, cursor: str | None) -> list[User]:
     return await newest_first_page(session, User, limit, cursor)
 
 
+# C0 control characters other than tab, newline and carriage return: no account has them,
+# and PostgreSQL refuses NUL in text.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 async def authenticate(
-    session: AsyncSession, settings: Settings, username: str, password: str
+    session: AsyncSession,
+    settings: Settings,
+    username: str,
+    password: str,
+    address: str | None,
 ) -> User:
-    """The user behind these credentials; repeated failures lock the username for a while."""
+    """The user behind these credentials. Failures are throttled per (username, address)
+    and per address (``login_throttle``)."""
+    for field, value in (("username", username), ("password", password)):
+        if _CONTROL_CHARACTERS.search(value):
+            raise UnprocessableEntity(
+                f"The {field} contains a control character",
+                errors=[{"loc": ["body", field], "msg": "control characters are not allowed"}],
+            )
     now = utcnow()
-    throttle = await session.get(LoginThrottle, username, with_for_update=True)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        retry = int((throttle.locked_until - now).total_seconds()) + 1
-        raise TooManyRequests(
-            "Too many failed sign-ins for this username: wait and retry", retry_after=retry
-        )
+    keys = login_throttle.keys_for(settings, username, address)
+    pair_row = await login_throttle.refuse_if_locked(session, keys, now)
     user = (await session.scalars(select(User).where(User.username == username))).first()
     if verify_password(password, user.password_hash if user else None) and user and user.is_active:
-        if throttle:
-            await session.delete(throttle)
+        if pair_row is not None:
+            await login_throttle.forget_pair(session, keys)
         return user
-    window = timedelta(seconds=settings.login_lock_seconds)
-    if throttle is None:
-        throttle = LoginThrottle(username=username, failures=0, window_started_at=now)
-        session.add(throttle)
-    elif now - throttle.window_started_at > window:
-        throttle.failures, throttle.window_started_at = 0, now
-    throttle.failures += 1
-    if throttle.failures >= settings.login_max_failures:
-        throttle.locked_until = now + window
-        log.warning("login_locked", failures=throttle.failures)
+    if await login_throttle.count_failure(session, settings, keys, now):
+        log.warning("login_locked")
     # The failure count must stick even though this request answers with an error.
     await session.commit()
     raise Unauthorized("Incorrect username or password", code="invalid_credentials")
