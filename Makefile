@@ -3,23 +3,40 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# `make run` installs the runtime dependencies only, `make test` the development ones too,
+# each from its lock file with hashes checked (`make lock` rewrites both from pyproject.toml).
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
+PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links --allow-unsafe
 
-.PHONY: run test test-sqlite test-postgres lint format migrate migration bench clean
+.PHONY: run test test-sqlite test-postgres lint format migrate migration bench lock clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-migrate: $(STAMP)
+$(RUNTIME): requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(RUNTIME)
+
+$(STAMP): requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(RUNTIME) $(STAMP)
+
+lock: $(STAMP)
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev -o requirements-dev.lock pyproject.toml
+
+migrate: $(RUNTIME)
 	$(BIN)/alembic upgrade head
 
 run: migrate
 	$(BIN)/uvicorn app.main:app --host 127.0.0.1 --port $(PORT) --no-access-log
 
 lint: $(STAMP)
+	$(BIN)/hadolint Dockerfile
 	$(BIN)/ruff check app tests migrations scripts bench
 	$(BIN)/ruff format --check app tests scripts bench
 	$(BIN)/mypy

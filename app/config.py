@@ -7,9 +7,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 PLACEHOLDER_SECRET = "change-me-development-only-secret-key"
 MIN_SECRET_LENGTH = 32
+# Passwords that sample files, images and tutorials ship with: a production database
+# reachable with one of them is as good as open.
+DEFAULT_DATABASE_PASSWORDS = frozenset({"govflow", "postgres", "password", "changeme", "secret"})
 
 
 class Settings(BaseSettings):
@@ -80,6 +85,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"GOVFLOW_SECRET_KEY must be set to a random value of at least "
                 f"{MIN_SECRET_LENGTH} characters in production"
+            )
+        try:
+            password = make_url(self.database_url).password
+        except ArgumentError:
+            raise ValueError("GOVFLOW_DATABASE_URL is not a database URL") from None
+        if password in DEFAULT_DATABASE_PASSWORDS:
+            raise ValueError(
+                "GOVFLOW_DATABASE_URL uses a default database password: set a random one "
+                "(POSTGRES_PASSWORD in .env with docker compose)"
             )
         if self.is_sqlite and not self.allow_sqlite:
             raise ValueError(

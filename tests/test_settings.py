@@ -25,6 +25,14 @@ def _settings(**values: Any) -> Settings:
         ({"secret_key": PLACEHOLDER_SECRET, "database_url": POSTGRES}, "SECRET_KEY"),
         ({"secret_key": "short", "database_url": POSTGRES}, "SECRET_KEY"),
         ({"secret_key": STRONG}, "SQLite"),
+        (
+            {"secret_key": STRONG, "database_url": "postgresql+asyncpg://govflow:govflow@db/g"},
+            "default database password",
+        ),
+        (
+            {"secret_key": STRONG, "database_url": "postgresql+asyncpg://app:postgres@db/g"},
+            "default database password",
+        ),
     ],
 )
 def test_production_refuses_weak_secrets_and_sqlite(values: dict[str, Any], problem: str) -> None:
