@@ -14,6 +14,7 @@ from app.errors import install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
 from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware, UnexpectedErrorMiddleware
+from app.models.base import utcnow
 from app.openapi import install_openapi
 from app.routers import (
     api_clients,
@@ -24,6 +25,7 @@ from app.routers import (
     departments,
     health,
     open311,
+    oversight,
     stats,
     ticket_catalogue,
     tickets,
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = utcnow
     install_error_handlers(app)
     install_openapi(app)
     for module in (
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_clients,
         webhooks,
         open311,
+        oversight,
         health,
     ):
         app.include_router(module.router)
