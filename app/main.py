@@ -26,6 +26,7 @@ from app.routers import (
     health,
     open311,
     oversight,
+    parties,
     stats,
     ticket_catalogue,
     tickets,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks,
         open311,
         oversight,
+        parties,
         health,
     ):
         app.include_router(module.router)
