@@ -27,6 +27,7 @@ from app.routers import (
     open311,
     oversight,
     parties,
+    ratings,
     stats,
     ticket_catalogue,
     tickets,
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(tickets.action_router)
-    for module_router in (*approvals.routers, *cases.routers):
+    for module_router in (*approvals.routers, *cases.routers, *ratings.routers):
         app.include_router(module_router)
     for kind in record_kinds():
         if kind.attachments is not None:

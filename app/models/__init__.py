@@ -24,6 +24,7 @@ from app.models.oversight import (
     ReportProgramme,
     ReportSubmission,
 )
+from app.models.rating import Rating, Rectification
 from app.models.ticket import RoutingRule, Ticket, TicketCategory
 from app.models.workflow import NumberSequence
 
@@ -58,6 +59,8 @@ __all__ = [
     "NumberSequence",
     "OutboxMessage",
     "RateLimitWindow",
+    "Rating",
+    "Rectification",
     "ReportProgramme",
     "ReportSubmission",
     "RoutingRule",

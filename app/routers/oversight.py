@@ -58,6 +58,7 @@ async def create_programme(
     "/reports/{programme}",
     response_model=ProgrammePublic,
     summary="Read a reporting programme",
+    description="Its items, targets, schedule, units and due day.",
     responses=problem_responses(401, 404, 422),
     operation_id="reports_get_programme",
 )
@@ -150,6 +151,7 @@ async def set_scheme(
     "/assessments/{programme}/scheme",
     response_model=SchemePublic,
     summary="A programme's assessment scheme",
+    description="The scheme in force, with its version.",
     responses=problem_responses(401, 404, 422),
     operation_id="assessments_get_scheme",
 )
@@ -239,6 +241,8 @@ async def compute(
     "/assessments/{programme}/{period}/ranking",
     response_model=AssessmentRunPublic,
     summary="The latest computed ranking",
+    description="The latest run of the period: ranks, scores and every line that moved them. "
+    "Circulated to the supervising office and the units.",
     responses=problem_responses(401, 403, 404, 422),
     operation_id="assessments_ranking",
 )

@@ -16,6 +16,7 @@ Scope = Literal[
     "cases:read",
     "cases:write",
     "webhooks:manage",
+    "ratings:write",
 ]
 ClientName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 EventPattern = Annotated[
