@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -159,6 +160,15 @@ def require_roles(*roles: str) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
 
 
 AdminActor = Annotated[Actor, Depends(require_roles("admin"))]
+
+
+async def get_now(request: Request) -> datetime:
+    """The request's time, from the app's clock (tests replace ``app.state.clock``)."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
 
 
 IfMatch = Annotated[

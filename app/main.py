@@ -14,6 +14,7 @@ from app.errors import install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
 from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware, UnexpectedErrorMiddleware
+from app.models.base import utcnow
 from app.openapi import install_openapi
 from app.routers import (
     api_clients,
@@ -24,6 +25,9 @@ from app.routers import (
     departments,
     health,
     open311,
+    oversight,
+    parties,
+    ratings,
     stats,
     ticket_catalogue,
     tickets,
@@ -93,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = utcnow
     install_error_handlers(app)
     install_openapi(app)
     for module in (
@@ -107,11 +112,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_clients,
         webhooks,
         open311,
+        oversight,
+        parties,
         health,
     ):
         app.include_router(module.router)
     app.include_router(tickets.action_router)
-    for module_router in (*approvals.routers, *cases.routers):
+    for module_router in (*approvals.routers, *cases.routers, *ratings.routers):
         app.include_router(module_router)
     for kind in record_kinds():
         if kind.attachments is not None:

@@ -17,6 +17,14 @@ from app.models.integration import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from app.models.oversight import (
+    AssessmentFinding,
+    AssessmentRun,
+    AssessmentSchemeRow,
+    ReportProgramme,
+    ReportSubmission,
+)
+from app.models.rating import Rating, Rectification
 from app.models.ticket import RoutingRule, Ticket, TicketCategory
 from app.models.workflow import NumberSequence
 
@@ -38,6 +46,9 @@ def described_by_models(
 
 __all__ = [
     "ApiClient",
+    "AssessmentFinding",
+    "AssessmentRun",
+    "AssessmentSchemeRow",
     "Attachment",
     "CacheVersion",
     "CalendarDay",
@@ -48,6 +59,10 @@ __all__ = [
     "NumberSequence",
     "OutboxMessage",
     "RateLimitWindow",
+    "Rating",
+    "Rectification",
+    "ReportProgramme",
+    "ReportSubmission",
     "RoutingRule",
     "SQLModel",
     "Ticket",

@@ -41,6 +41,8 @@ class ApprovalApplication(WorkflowRecord, table=True):
         Index("ix_approvals_department_created", "department_id", "created_at", "id"),
         Index("ix_approvals_service_created", "service_code", "created_at", "id"),
         Index("ix_approvals_channel_created", "channel", "created_at", "id"),
+        # A party's timeline (一件事): an applicant's applications, newest first.
+        Index("ix_approvals_applicant_created", "applicant_id_number", "created_at", "id"),
     )
 
     service_code: str = Field(max_length=64, foreign_key="approval_services.code")

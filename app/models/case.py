@@ -24,7 +24,8 @@ class EnforcementCase(WorkflowRecord, table=True):
         Index("ix_cases_district_created", "district", "created_at", "id"),
         Index("ix_cases_source_created", "source", "created_at", "id"),
         Index("ix_cases_penalty_fine", "penalty_fine_amount"),
-        Index("ix_cases_party_id_number", "party_id_number"),
+        # A party's timeline (一件事) and summary: its cases, newest first.
+        Index("ix_cases_party_created", "party_id_number", "created_at", "id"),
         Index("ix_cases_source_ticket", "source_ticket_id"),
         Index("ix_cases_reviewed_by", "reviewed_by_id"),
         Index("ix_cases_decision_number", "decision_number", unique=True),

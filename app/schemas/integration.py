@@ -17,6 +17,7 @@ Scope = Literal[
     "cases:read",
     "cases:write",
     "webhooks:manage",
+    "ratings:write",
 ]
 # Marks a response field that is shown once and never stored: an idempotent replay of the
 # answer leaves it out (app/idempotency.py).

@@ -30,6 +30,8 @@ SCOPE_ROLES: dict[str, frozenset[str]] = {
     "cases:read": frozenset({"inspector"}),
     "cases:write": frozenset({"inspector"}),
     "webhooks:manage": frozenset(),
+    # The provincial 好差评 system pushes ratings; it lends no role.
+    "ratings:write": frozenset(),
 }
 # Which scope each API area needs; anything not listed is closed to API clients.
 AREA_SCOPES = {
@@ -39,6 +41,7 @@ AREA_SCOPES = {
     "/api/v1/approval-services": "approvals",
     "/api/v1/cases": "cases",
     "/api/v1/webhooks": "webhooks",
+    "/api/v1/ratings": "ratings",
     "/open311/": "tickets",
 }
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

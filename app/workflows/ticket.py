@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.errors import UnprocessableEntity
 from app.models.identity import Department
 from app.models.ticket import WITH_DUPLICATES, RoutingRule, Ticket
+from app.oversight import ratings
 from app.schemas.ticket_actions import (
     MAX_EXTENSION_DAYS,
     AnswerBody,
@@ -186,10 +187,15 @@ def _reply(ctx: ActionContext) -> None:
         ctx.set(resolution_mode=body.resolution_mode)
 
 
-def _close(ctx: ActionContext) -> None:
+async def _close(ctx: ActionContext) -> None:
     body = ctx.body
     assert isinstance(body, CloseBody)
     ctx.set(satisfaction=body.satisfaction, satisfaction_comment=body.comment, closed_at=ctx.now)
+    # The callback's satisfaction is the ticket's service rating (好差评): one model.
+    rating = await ratings.rate_ticket_callback(
+        ctx.session, ctx.actor, ctx.record, body.satisfaction, body.comment
+    )
+    ctx.event_payload["rating_id"] = rating.id
 
 
 def _reopen(ctx: ActionContext) -> None:

@@ -1,0 +1,48 @@
+"""Rectification tasks (整改) as a record kind of the engine: read, list and render."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actor import Actor
+from app.models.base import utcnow
+from app.models.rating import Rectification
+from app.oversight.rectification_workflow import RECTIFICATION_WORKFLOW
+from app.oversight.schemas import RectificationPublic
+from app.services.record_queries import common_filters, list_visible
+from app.workflow import engine
+from app.workflow.clock import is_overdue_now
+from app.workflow.registry import RecordKind, register
+
+
+async def render(session: AsyncSession, task: Rectification, actor: Actor) -> RectificationPublic:
+    now = utcnow()
+    return RectificationPublic.model_validate(
+        {
+            **task.model_dump(),
+            "is_overdue": is_overdue_now(task, now),
+            "allowed_actions": engine.allowed_actions(RECTIFICATION_WORKFLOW, task, actor, now),
+        }
+    )
+
+
+RECTIFICATIONS = register(RecordKind(RECTIFICATION_WORKFLOW, RectificationPublic, render))
+
+
+async def get(session: AsyncSession, task_id: uuid.UUID, actor: Actor) -> Rectification:
+    return await engine.load_visible(session, RECTIFICATION_WORKFLOW, Rectification, task_id, actor)
+
+
+async def list_tasks(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    status: str | None,
+    is_overdue: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> list[Rectification]:
+    clauses = common_filters(
+        Rectification, utcnow(), equal={Rectification.status: status}, is_overdue=is_overdue
+    )
+    return await list_visible(session, RECTIFICATION_WORKFLOW, actor, clauses, limit, cursor)
