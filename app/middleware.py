@@ -8,7 +8,7 @@ from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem_response, unexpected_error_response
+from app.errors import is_database_unavailable, problem_response, unexpected_error_response
 
 log = structlog.get_logger("govflow.access")
 error_log = structlog.get_logger(__name__)
@@ -71,6 +71,10 @@ async def _answer_unless_started(
             await answer(exc)
         elif not finished:
             raise
+        elif is_database_unavailable(exc):
+            # Cleanup after the answer (the idempotency record's release) needs the database
+            # that just went away.
+            error_log.warning("database_unavailable_after_response", error=type(exc).__name__)
         elif not isinstance(exc, _BodyTooLarge):
             error_log.error("error_after_response", exc_info=exc)
 
