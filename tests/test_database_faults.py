@@ -15,10 +15,12 @@ from typing import Any
 
 import asyncpg
 import pytest
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import DisconnectionError, InterfaceError
 from sqlalchemy.util import await_only
 
+from app.main import create_app
 from app.models.ticket import Ticket
 from tests.conftest import IS_POSTGRES, World
 from tests.factories import Person, ticket_body
@@ -197,3 +199,54 @@ async def test_a_connection_the_server_ends_mid_request_is_a_503_and_the_pool_re
     assert await _stored_tickets(app) == 0
     assert (await _file_ticket(world, operator, key)).status_code == 201
     assert (await world.as_(operator).get("/api/v1/tickets")).status_code == 200
+
+
+def _raising(error: Callable[[], BaseException]) -> Callable[[], Any]:
+    async def endpoint() -> None:
+        raise error()
+
+    return endpoint
+
+
+def _wrapped(outer: type[Exception]) -> Callable[[], BaseException]:
+    def make() -> BaseException:
+        try:
+            raise asyncpg.AdminShutdownError("terminating connection due to administrator command")
+        except asyncpg.AdminShutdownError as driver_error:
+            wrapped = outer("the driver's error, re-raised by an adapter")
+            wrapped.__cause__ = driver_error
+            return wrapped
+
+    return make
+
+
+WRAPPED = {
+    "raised from the driver's error": _wrapped(RuntimeError),
+    "in an exception group": lambda: ExceptionGroup(
+        "task group", [asyncpg.ConnectionDoesNotExistError("connection was closed")]
+    ),
+}
+
+
+@pytest.mark.parametrize("error", WRAPPED.values(), ids=WRAPPED.keys())
+async def test_a_database_error_wrapped_by_another_layer_is_still_a_503(
+    settings: Any, error: Callable[[], BaseException]
+) -> None:
+    application = create_app(settings)
+    application.add_api_route("/test-only/wrapped", _raising(error), methods=["GET"])
+    transport = ASGITransport(app=application, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as http:
+        _assert_retry_later(await http.get("/test-only/wrapped"))
+
+
+async def test_an_error_that_is_not_the_database_stays_a_500(settings: Any) -> None:
+    application = create_app(settings)
+    application.add_api_route(
+        "/test-only/bug", _raising(lambda: ValueError("a bug")), methods=["GET"]
+    )
+    transport = ASGITransport(app=application, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/test-only/bug")
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"
+    assert "retry-after" not in response.headers
