@@ -13,6 +13,10 @@ GovflowError (500, internal_error)
 ├── UnprocessableEntity (422, validation_error / guard_failed / ...)
 ├── TooManyRequests (429, rate_limited) — carries Retry-After
 └── ServiceUnavailable (503, service_unavailable)
+
+Any other error is answered by ``unexpected_error_response``: the database or the connection
+to it gone (``is_database_unavailable``, wherever it surfaced) is a 503 with Retry-After,
+anything else the 500 problem.
 """
 
 from collections.abc import Iterator
@@ -228,9 +232,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         return unexpected_error_response(exc, request.url.path)
 
+    # Starlette answers this one in its outermost middleware and then hands the error to
+    # the server, which closes the connection: the answer says so. (Errors from the app
+    # itself are answered by UnexpectedErrorMiddleware, which keeps the connection open.)
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return unexpected_error_response(exc, request.url.path)
+        response = unexpected_error_response(exc, request.url.path)
+        response.headers["Connection"] = "close"
+        return response
 
 
 # SQLSTATE classes meaning "the server is not there for you now": 08 connection exception,

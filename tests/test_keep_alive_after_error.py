@@ -22,8 +22,12 @@ from tests.test_database_faults import DRIVER_ERRORS, fault_once
 
 
 @contextlib.asynccontextmanager
-async def running_server(settings: Settings) -> AsyncIterator[tuple[Any, str]]:
+async def running_server(
+    settings: Settings, outer_middleware: Any = None
+) -> AsyncIterator[tuple[Any, str]]:
     application = create_app(settings)
+    if outer_middleware is not None:
+        application.add_middleware(outer_middleware)
 
     async def fail() -> None:
         raise RuntimeError("an unexpected failure")
@@ -102,3 +106,29 @@ async def test_the_connection_serves_the_next_request_after_a_database_503(
         await _assert_next_request_is_served(http, failed)
         created = await http.post("/api/v1/tickets", json=ticket_body(), headers=operator.headers)
         assert created.status_code == 201
+
+
+class _FailsOutsideTheApp:
+    """Middleware outside everything of ours, failing on one path: Starlette's own last
+    handler answers, and the server closes the connection after it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/test-only/outer-fail":
+            raise RuntimeError("a failure outside the app")
+        await self.app(scope, receive, send)
+
+
+async def test_an_error_answered_by_the_outermost_handler_says_connection_close(
+    app: Any, settings: Settings
+) -> None:
+    async with (
+        running_server(settings, _FailsOutsideTheApp) as (_, base),
+        _one_connection(base) as http,
+    ):
+        failed = await http.get("/test-only/outer-fail")
+        assert failed.status_code == 500
+        assert failed.headers["connection"] == "close"
+        await _assert_next_request_is_served(http, failed)
