@@ -232,14 +232,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         return unexpected_error_response(exc, request.url.path)
 
-    # Starlette answers this one in its outermost middleware and then hands the error to
-    # the server, which closes the connection: the answer says so. (Errors from the app
-    # itself are answered by UnexpectedErrorMiddleware, which keeps the connection open.)
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        response = unexpected_error_response(exc, request.url.path)
-        response.headers["Connection"] = "close"
-        return response
+        return unexpected_error_response(exc, request.url.path)
 
 
 # SQLSTATE classes meaning "the server is not there for you now": 08 connection exception,
@@ -293,9 +288,16 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return any(_means_unavailable(cause) for cause in _causes(exc))
 
 
-def unexpected_error_response(exc: BaseException, instance: str | None) -> JSONResponse:
+def unexpected_error_response(
+    exc: BaseException, instance: str | None, *, log_500: bool = True
+) -> JSONResponse:
     """The answer for an error no handler expected: 503 with ``Retry-After`` when the
-    database is unavailable, else the 500 problem (logged with its traceback)."""
+    database is unavailable, else the 500 problem (logged with its traceback unless the
+    caller passes the error on to a handler that logs it).
+
+    A 500 says ``Connection: close``: after a bug the server closes the connection (the
+    error reaches it), and a client told so opens a new one instead of seeing its next
+    request reset."""
     if is_database_unavailable(exc):
         log.warning("database_unavailable", error=type(exc).__name__)
         return problem_response(
@@ -305,9 +307,14 @@ def unexpected_error_response(exc: BaseException, instance: str | None) -> JSONR
             instance=instance,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    log.error("unhandled_error", exc_info=exc)
+    if log_500:
+        log.error("unhandled_error", exc_info=exc)
     return problem_response(
-        500, "internal_error", "An unexpected error occurred", instance=instance
+        500,
+        "internal_error",
+        "An unexpected error occurred",
+        instance=instance,
+        headers={"Connection": "close"},
     )
 
 

@@ -43,16 +43,16 @@ async def _answer_unless_started(
     receive: Receive,
     send: Send,
     errors: type[Exception],
-    answer: Callable[[Exception], Awaitable[None]],
+    answer: Callable[[Exception], Awaitable[bool]],
 ) -> None:
     """Run ``app``; when it raises one of ``errors`` before its response started, send
-    ``answer(error)`` in its place.
+    ``answer(error)`` in its place; the error stops here when ``answer`` says it is handled.
 
-    The error stops here once the client has a whole answer (ours, or the app's own when it
-    fails after finishing it): passed on, the server would close the connection, and the
-    client's next request on it would be reset. Only an error in the middle of a response
-    goes on, so that the server cuts the connection instead of leaving a truncated body
-    looking complete.
+    An error passed on to the server makes it close the connection, so the client's next
+    request on it would be reset unless the answer said ``Connection: close``. An error
+    after the app finished its response stops here (the client has its answer, and the
+    connection stays usable); one in the middle of a response goes on, so that the server
+    cuts the connection instead of leaving a truncated body looking complete.
     """
     started = finished = False
 
@@ -68,14 +68,16 @@ async def _answer_unless_started(
         await app(scope, receive, tracking_send)
     except errors as exc:
         if not started:
-            await answer(exc)
-        elif not finished:
+            if await answer(exc):
+                return
             raise
-        elif is_database_unavailable(exc):
+        if not finished:
+            raise
+        if is_database_unavailable(exc):
             # Cleanup after the answer (the idempotency record's release) needs the database
             # that just went away.
             error_log.warning("database_unavailable_after_response", error=type(exc).__name__)
-        elif not isinstance(exc, _BodyTooLarge):
+        else:
             error_log.error("error_after_response", exc_info=exc)
 
 
@@ -99,11 +101,12 @@ class BodyLimitMiddleware:
         # Multipart framing adds a little to the file's own size.
         limit = self.upload_max_bytes + 64 * 1024 if is_upload else self.max_bytes
 
-        async def too_large(_: Exception | None = None) -> None:
+        async def too_large(_: Exception | None = None) -> bool:
             answer = problem_response(
                 413, "payload_too_large", f"The request body is over {limit} bytes"
             )
             await answer(scope, receive, send)
+            return True
 
         if declared and declared.isdigit() and int(declared) > limit:
             await too_large()
@@ -169,9 +172,7 @@ class UnexpectedErrorMiddleware:
     database went away, as in the idempotency middleware's own transactions), answered
     inside the CORS and security-header middleware so that it carries their headers.
 
-    Starlette would answer in its outermost middleware, past both, and then pass the error
-    to the server, which closes the keep-alive connection: the error is logged here and
-    stops here.
+    Starlette would answer in its outermost middleware, past both.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -182,7 +183,12 @@ class UnexpectedErrorMiddleware:
             await self.app(scope, receive, send)
             return
 
-        async def unexpected(exc: Exception) -> None:
-            await unexpected_error_response(exc, scope["path"])(scope, receive, send)
+        async def unexpected(exc: Exception) -> bool:
+            response = unexpected_error_response(exc, scope["path"], log_500=False)
+            await response(scope, receive, send)
+            # The database gone is expected, answered and done. A 500 is a bug: it goes on
+            # to Starlette's last handler, which logs it, and to the server (and a test
+            # client), which closes the connection as the answer said.
+            return response.status_code != 500
 
         await _answer_unless_started(self.app, scope, receive, send, Exception, unexpected)
