@@ -13,17 +13,23 @@ GovflowError (500, internal_error)
 ├── UnprocessableEntity (422, validation_error / guard_failed / ...)
 ├── TooManyRequests (429, rate_limited) — carries Retry-After
 └── ServiceUnavailable (503, service_unavailable)
+
+Any other error is answered by ``unexpected_error_response``: the database or the connection
+to it gone (``is_database_unavailable``, wherever it surfaced) is a 503 with Retry-After,
+anything else the 500 problem.
 """
 
+from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -219,34 +225,97 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(PoolTimeoutError)
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(ConnectionError)
+    @app.exception_handler(DBAPIError)
     @app.exception_handler(OSError)
-    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+    @app.exception_handler(asyncpg.PostgresError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        return unexpected_error_response(exc, request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return unexpected_error_response(exc, request.url.path)
+
+
+# SQLSTATE classes meaning "the server is not there for you now": 08 connection exception,
+# 53 insufficient resources (too many connections, disk full), 57P operator intervention
+# (admin shutdown as a fast stop sends it, crash shutdown, cannot connect now).
+UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+RETRY_AFTER_SECONDS = 5
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: the driver error under SQLAlchemy's (``orig``), explicit
+    causes, the errors of a group, and for the database layer's own errors the one it was
+    raised while handling (a rollback that fails after a commit did)."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        orig = getattr(current, "orig", None)
+        if isinstance(orig, BaseException):
+            pending.append(orig)
+        if current.__cause__ is not None:
+            pending.append(current.__cause__)
+        if current.__context__ is not None and isinstance(
+            current, SQLAlchemyError | asyncpg.PostgresError | asyncpg.InterfaceError
+        ):
+            pending.append(current.__context__)
+
+
+def _means_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError | PoolTimeoutError | OSError):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
+        return True
+    sqlstate = getattr(exc, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database (or the connection to it) going away, at any step of
+    a request: checkout, begin, a statement, the commit. Those are a 503 to retry, not a
+    500: nothing of the request was committed unless the commit's answer was lost, and an
+    ``Idempotency-Key`` makes the retry safe in that case too."""
+    return any(_means_unavailable(cause) for cause in _causes(exc))
+
+
+def unexpected_error_response(
+    exc: BaseException, instance: str | None, *, log_500: bool = True
+) -> JSONResponse:
+    """The answer for an error no handler expected: 503 with ``Retry-After`` when the
+    database is unavailable, else the 500 problem (logged with its traceback unless the
+    caller passes the error on to a handler that logs it).
+
+    A 500 says ``Connection: close``: after a bug the server closes the connection (the
+    error reaches it), and a client told so opens a new one instead of seeing its next
+    request reset."""
+    if is_database_unavailable(exc):
         log.warning("database_unavailable", error=type(exc).__name__)
         return problem_response(
             503,
             "service_unavailable",
             "The database is not reachable right now; retry shortly",
-            instance=request.url.path,
-            headers={"Retry-After": "5"},
+            instance=instance,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-
-    @app.exception_handler(DBAPIError)
-    async def _dbapi(request: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated:
-            return await _database_down(request, exc)
-        log.exception("database_error")
-        return problem_response(
-            500, "internal_error", "An unexpected error occurred", instance=request.url.path
-        )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error")
-        return problem_response(
-            500, "internal_error", "An unexpected error occurred", instance=request.url.path
-        )
+    if log_500:
+        log.error("unhandled_error", exc_info=exc)
+    return problem_response(
+        500,
+        "internal_error",
+        "An unexpected error occurred",
+        instance=instance,
+        headers={"Connection": "close"},
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -2,16 +2,16 @@
 
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import suppress
 
 import structlog
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem_response
+from app.errors import is_database_unavailable, problem_response, unexpected_error_response
 
 log = structlog.get_logger("govflow.access")
+error_log = structlog.get_logger(__name__)
 
 REQUESTS = Counter("govflow_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -43,23 +43,42 @@ async def _answer_unless_started(
     receive: Receive,
     send: Send,
     errors: type[Exception],
-    answer: Callable[[], Awaitable[None]],
+    answer: Callable[[Exception], Awaitable[bool]],
 ) -> None:
     """Run ``app``; when it raises one of ``errors`` before its response started, send
-    ``answer()`` in its place. The error goes on either way."""
-    started = False
+    ``answer(error)`` in its place; the error stops here when ``answer`` says it is handled.
+
+    An error passed on to the server makes it close the connection, so the client's next
+    request on it would be reset unless the answer said ``Connection: close``. An error
+    after the app finished its response stops here (the client has its answer, and the
+    connection stays usable); one in the middle of a response goes on, so that the server
+    cuts the connection instead of leaving a truncated body looking complete.
+    """
+    started = finished = False
 
     async def tracking_send(message: Message) -> None:
-        nonlocal started
-        started = started or message["type"] == "http.response.start"
+        nonlocal started, finished
+        if message["type"] == "http.response.start":
+            started = True
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            finished = True
         await send(message)
 
     try:
         await app(scope, receive, tracking_send)
-    except errors:
+    except errors as exc:
         if not started:
-            await answer()
-        raise
+            if await answer(exc):
+                return
+            raise
+        if not finished:
+            raise
+        if is_database_unavailable(exc):
+            # Cleanup after the answer (the idempotency record's release) needs the database
+            # that just went away.
+            error_log.warning("database_unavailable_after_response", error=type(exc).__name__)
+        else:
+            error_log.error("error_after_response", exc_info=exc)
 
 
 class BodyLimitMiddleware:
@@ -82,11 +101,12 @@ class BodyLimitMiddleware:
         # Multipart framing adds a little to the file's own size.
         limit = self.upload_max_bytes + 64 * 1024 if is_upload else self.max_bytes
 
-        async def too_large() -> None:
+        async def too_large(_: Exception | None = None) -> bool:
             answer = problem_response(
                 413, "payload_too_large", f"The request body is over {limit} bytes"
             )
             await answer(scope, receive, send)
+            return True
 
         if declared and declared.isdigit() and int(declared) > limit:
             await too_large()
@@ -101,10 +121,9 @@ class BodyLimitMiddleware:
                 raise _BodyTooLarge
             return message
 
-        with suppress(_BodyTooLarge):
-            await _answer_unless_started(
-                self.app, scope, limited_receive, send, _BodyTooLarge, too_large
-            )
+        await _answer_unless_started(
+            self.app, scope, limited_receive, send, _BodyTooLarge, too_large
+        )
 
 
 class ObservabilityMiddleware:
@@ -150,11 +169,11 @@ class ObservabilityMiddleware:
 
 
 class UnexpectedErrorMiddleware:
-    """The 500 problem for an unexpected error, answered inside the CORS and security-header
-    middleware so that it carries their headers.
+    """The answer for an error nothing else handled (the 500 problem, or the 503 when the
+    database went away, as in the idempotency middleware's own transactions), answered
+    inside the CORS and security-header middleware so that it carries their headers.
 
-    Starlette would answer in its outermost middleware, past both. The error still goes on
-    to Starlette's handler, which logs it, and to the server.
+    Starlette would answer in its outermost middleware, past both.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -165,10 +184,12 @@ class UnexpectedErrorMiddleware:
             await self.app(scope, receive, send)
             return
 
-        async def unexpected() -> None:
-            answer = problem_response(
-                500, "internal_error", "An unexpected error occurred", instance=scope["path"]
-            )
-            await answer(scope, receive, send)
+        async def unexpected(exc: Exception) -> bool:
+            response = unexpected_error_response(exc, scope["path"], log_500=False)
+            await response(scope, receive, send)
+            # The database gone is expected, answered and done. A 500 is a bug: it goes on
+            # to Starlette's last handler, which logs it, and to the server (and a test
+            # client), which closes the connection as the answer said.
+            return response.status_code != 500
 
         await _answer_unless_started(self.app, scope, receive, send, Exception, unexpected)

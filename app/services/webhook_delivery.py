@@ -38,7 +38,7 @@ from app.models.integration import (
     WebhookSubscription,
 )
 from app.services.api_clients import actor_of
-from app.services.url_guard import BlockedAddress, resolve_public
+from app.services.url_guard import BlockedAddress, GuardedTransport
 from app.services.webhooks import may_receive
 
 log = structlog.get_logger(__name__)
@@ -184,12 +184,9 @@ async def _send(
     http: httpx.AsyncClient,
     webhook: WebhookSubscription,
     message: OutboxMessage,
-    settings: Settings,
 ) -> tuple[int | None, str | None, int]:
     started = time.perf_counter()
     try:
-        if settings.env == "production":
-            await resolve_public(webhook.url)
         body, headers = signed_request(webhook, message, utcnow())
         response = await http.post(webhook.url, content=body, headers=headers)
         error = None if response.is_success else f"HTTP {response.status_code}"
@@ -239,9 +236,18 @@ async def _record_outcome(
     delivery.next_attempt_at = now + backoff(delivery.attempts, settings.webhook_retry_base_seconds)
 
 
-async def deliver_due(
-    sessionmaker: SessionMaker, settings: Settings, http: httpx.AsyncClient | None = None
-) -> int:
+def webhook_client(settings: Settings) -> httpx.AsyncClient:
+    """The client that sends to subscribers' URLs: through the guard, which checks each
+    host (in production) and connects to the address it checked."""
+    return httpx.AsyncClient(
+        transport=GuardedTransport(production=settings.env == "production"),
+        timeout=settings.webhook_timeout_seconds,
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+async def deliver_due(sessionmaker: SessionMaker, settings: Settings) -> int:
     """One pass: fan out new outbox rows, then send what is due. Returns deliveries tried."""
     now = utcnow()
     async with sessionmaker() as session:
@@ -252,11 +258,7 @@ async def deliver_due(
         await session.commit()
     if not claimed:
         return 0
-    owns_client = http is None
-    http = http or httpx.AsyncClient(
-        timeout=settings.webhook_timeout_seconds, follow_redirects=False
-    )
-    try:
+    async with webhook_client(settings) as http:
         for delivery in claimed:
             async with sessionmaker() as session:
                 fresh: Any = await session.get(WebhookDelivery, delivery.id)
@@ -268,10 +270,7 @@ async def deliver_due(
                 ).one()
                 if webhook is None or fresh is None:
                     continue
-                outcome = await _send(http, webhook, message, settings)
+                outcome = await _send(http, webhook, message)
                 await _record_outcome(session, fresh, webhook, outcome, settings)
                 await session.commit()
-    finally:
-        if owns_client:
-            await http.aclose()
     return len(claimed)
