@@ -136,3 +136,26 @@ async def test_photos_can_be_removed_while_open_but_not_after_closing(
     assert refused.status_code == 422 and refused.json()["code"] == "attachment_immutable"
     events = [e["action"] for e in (await world.as_(operator).get(f"{url}/events")).json()["items"]]
     assert events.count("attachment_deleted") == 1
+
+
+async def test_storage_that_cannot_be_written_is_a_503_naming_storage_not_the_database(
+    world: World, dispatched: dict[str, Any], tmp_path: Path
+) -> None:
+    from app.services.storage import LocalStorage
+
+    not_a_folder = tmp_path / "storage"
+    not_a_folder.write_text("a file where the storage folder should be")
+    saved = world.app.state.storage
+    world.app.state.storage = LocalStorage(str(not_a_folder))
+    try:
+        response = await _upload(world, dispatched["handler"], dispatched["ticket"], PNG)
+    finally:
+        world.app.state.storage = saved
+    assert response.status_code == 503, response.text
+    problem = response.json()
+    assert problem["code"] == "storage_unavailable" and "storage" in problem["detail"]
+    assert response.headers["retry-after"] == "30"
+    listed = await world.as_(dispatched["handler"]).get(
+        f"/api/v1/tickets/{dispatched['ticket']['id']}/attachments"
+    )
+    assert listed.json() == []

@@ -7,14 +7,41 @@ never taken from a client's file name.
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+import structlog
+
+from app.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
     from app.config import Settings
 
 CHUNK = 256 * 1024
+log = structlog.get_logger(__name__)
+
+
+class StorageUnavailable(ServiceUnavailable):
+    code = "storage_unavailable"
+
+
+@contextmanager
+def _folder_errors(root: Path) -> Iterator[None]:
+    """A folder that cannot be written (permissions, a full disk, a missing mount) is the
+    operator's to fix: said as such, not as an unreachable database (both are OSErrors)."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        log.error("storage_unavailable", folder=str(root), error=type(error).__name__)
+        raise StorageUnavailable(
+            "File storage cannot be written right now; retry shortly, or tell the "
+            "administrator if it persists",
+            headers={"Retry-After": "30"},
+        ) from None
 
 
 class Storage(Protocol):
@@ -37,18 +64,21 @@ class LocalStorage:
 
     async def write(self, key: str, chunks: AsyncIterator[bytes]) -> None:
         path = self._path(key)
-        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
-        handle = await asyncio.to_thread(open, partial, "wb")
+        with _folder_errors(self.root):
+            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            handle = await asyncio.to_thread(open, partial, "wb")
         try:
             async for chunk in chunks:
-                await asyncio.to_thread(handle.write, chunk)
+                with _folder_errors(self.root):
+                    await asyncio.to_thread(handle.write, chunk)
         except BaseException:
             handle.close()
             await asyncio.to_thread(partial.unlink, True)
             raise
         handle.close()
-        await asyncio.to_thread(os.replace, partial, path)
+        with _folder_errors(self.root):
+            await asyncio.to_thread(os.replace, partial, path)
 
     async def read(self, key: str) -> AsyncIterator[bytes]:
         handle = await asyncio.to_thread(open, self._path(key), "rb")
