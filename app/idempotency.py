@@ -153,6 +153,18 @@ def expired_before(settings: Settings, now: datetime | None = None) -> datetime:
     return (now or utcnow()) - timedelta(hours=settings.idempotency_ttl_hours)
 
 
+# No POST runs this long: a reservation still in progress after it belongs to a request that
+# died with its database connection (its release failed too), and must not hold the key.
+ABANDONED_AFTER = timedelta(minutes=10)
+
+
+def _still_holds_the_key(earlier: IdempotencyRecord, settings: Settings) -> bool:
+    now = utcnow()
+    if earlier.status_code is None:
+        return earlier.created_at >= now - ABANDONED_AFTER
+    return earlier.created_at >= expired_before(settings, now)
+
+
 async def _reserve(
     session: AsyncSession, settings: Settings, principal: str, key: str, request_hash: str
 ) -> IdempotencyRecord | None:
@@ -165,9 +177,10 @@ async def _reserve(
         except IntegrityError:
             await session.rollback()
         earlier = await session.get(IdempotencyRecord, (principal, key))
-        if earlier is not None and earlier.created_at >= expired_before(settings):
+        if earlier is not None and _still_holds_the_key(earlier, settings):
             return earlier
-        # Expired (the purge has not come by yet) or released meanwhile: the key is free.
+        # Expired (the purge has not come by yet), abandoned, or released meanwhile: the
+        # key is free.
         await session.execute(
             delete(IdempotencyRecord).where(
                 col(IdempotencyRecord.principal) == principal, col(IdempotencyRecord.key) == key

@@ -156,3 +156,42 @@ async def test_an_expired_idempotency_key_runs_again_and_is_purged(
     async with app.state.sessionmaker() as session:
         keys = {row.key for row in await session.scalars(select(IdempotencyRecord))}
     assert keys == {"fresh"}
+
+
+async def test_a_reservation_left_in_progress_by_a_dead_request_frees_its_key(
+    world: World, admin: Person, app: Any
+) -> None:
+    api = world.as_(admin)
+    headers = {"Idempotency-Key": "died-with-its-connection"}
+    body = {"code": "DEAD", "name": "Dead request"}
+    assert (await api.post("/api/v1/departments", json=body, headers=headers)).status_code == 201
+    # As a request whose database went away would leave it: reserved, never settled.
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(IdempotencyRecord).values(
+                status_code=None, response_body=None, created_at=utcnow() - timedelta(minutes=11)
+            )
+        )
+        await session.commit()
+    body = {"code": "DEAD2", "name": "Dead request, retried"}
+    retried = await api.post("/api/v1/departments", json=body, headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert "Idempotent-Replayed" not in retried.headers
+
+
+async def test_a_reservation_in_progress_for_minutes_still_holds_its_key(
+    world: World, admin: Person, app: Any
+) -> None:
+    api = world.as_(admin)
+    headers = {"Idempotency-Key": "slow-but-alive"}
+    body = {"code": "SLOW", "name": "Slow request"}
+    assert (await api.post("/api/v1/departments", json=body, headers=headers)).status_code == 201
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(IdempotencyRecord).values(
+                status_code=None, response_body=None, created_at=utcnow() - timedelta(minutes=3)
+            )
+        )
+        await session.commit()
+    again = await api.post("/api/v1/departments", json=body, headers=headers)
+    assert again.status_code == 409 and again.json()["code"] == "idempotency_request_in_progress"
