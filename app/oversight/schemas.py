@@ -37,9 +37,9 @@ class ReportItemSpec(Strict):
         description="Checkpoints of the share due by the end of a month (时序进度), e.g. "
         "70% by August; between them the share grows in a straight line from 0 in January.",
     )
-    unit_targets: dict[str, Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]] = (
-        Field(default_factory=dict, description="Per-unit targets by department id.")
-    )
+    unit_targets: dict[
+        uuid.UUID, Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+    ] = Field(default_factory=dict, description="Per-unit targets by department id.")
 
     @model_validator(mode="after")
     def _schedule_grows(self) -> Self:
@@ -50,7 +50,7 @@ class ReportItemSpec(Strict):
         return self
 
     def target_for(self, department_id: uuid.UUID) -> Decimal:
-        return self.unit_targets.get(str(department_id), self.annual_target)
+        return self.unit_targets.get(department_id, self.annual_target)
 
 
 class ProgrammeCreate(Strict):
