@@ -7,8 +7,8 @@ XML), the csv module for CSV (OWASP's leading-quote rule).
 
 import csv
 import io
-import xml.etree.ElementTree as ET
 import uuid
+import xml.etree.ElementTree as ET
 import zipfile
 from typing import Any
 
@@ -101,7 +101,9 @@ async def test_statistics_exports_neutralise_a_group_named_like_a_formula(
     [group] = [cell for cell in _sheet_cells(xlsx) if cell.value == HYPERLINK]
     assert group.data_type == "s"
     _assert_no_formula_anywhere(xlsx)
-    rows = _csv_rows(await api.get("/api/v1/stats/tickets/export", params={**params, "format": "csv"}))
+    rows = _csv_rows(
+        await api.get("/api/v1/stats/tickets/export", params={**params, "format": "csv"})
+    )
     assert "'" + HYPERLINK in _column(rows, "分组")
 
 
