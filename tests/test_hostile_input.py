@@ -157,13 +157,18 @@ async def test_control_characters_in_a_form_or_path_are_refused(
         "/api/v1/auth/token", data={"username": "root\x00admin", "password": "x"}
     )
     assert login.status_code in (401, 422), login.text
-    path = await world.as_(office.admin).get("/api/v1/calendar/days/2026-10-1%00")
-    _assert_refused(path, ["path", "date"])
+    path = await world.as_(office.admin).get("/api/v1/workflows/ticket%00")
+    _assert_refused(path, ["path", "name"])
+    day = await world.as_(office.admin).get("/api/v1/calendar/days/2026-10-1%1B")
+    _assert_refused(day, ["path", "date"])
 
 
 async def test_open311_refuses_control_characters_in_its_own_error_format(
     office: Office, client: Any
 ) -> None:
+    service = await client.get(f"{OPEN311}/services/zhandao%00.json")
+    assert service.status_code == 400, service.text
+    assert "service_code" in service.json()[0]["description"]
     for bad in BAD_TEXT:
         listed = await client.get(
             f"{OPEN311}/requests.json", params={"api_key": office.api_key, "service_code": bad}
