@@ -30,7 +30,8 @@ def _issue(loc: list[str | int], text: str) -> dict[str, Any] | None:
         return None
     return {
         "type": "control_character",
-        "loc": tuple(loc),
+        # A key may be the offending text: named, but not echoed raw.
+        "loc": tuple(without_control_characters(p) if isinstance(p, str) else p for p in loc),
         "msg": f"contains U+{ord(found.group()):04X}: text may not contain control "
         "characters other than tab, line feed and carriage return",
         "input": None,  # never echo the value: it may be personal data

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from httpx import Response
 
+from app.control_characters import without_control_characters
 from tests.approval_hall import add_service
 from tests.conftest import World
 from tests.factories import Person, ticket_body
@@ -105,7 +106,7 @@ def _body_cases(
             "/api/v1/cases",
             office.admin,
             {"title": "x", bad: "y"},
-            ["body", bad],
+            ["body", without_control_characters(bad)],
         ),
     ]  # fmt: skip
 
