@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 REPLACEMENT = "\ufffd"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def without_control_characters(text: str) -> str:
@@ -79,9 +80,12 @@ async def _body_issues(request: Request, issues: list[dict[str, Any]]) -> None:
 async def refuse_control_characters(request: Request) -> None:
     """A 422 naming every parameter or field that holds a character text may not contain."""
     issues: list[dict[str, Any]] = []
-    _walk(dict(request.path_params), ["path"], issues)
-    for name, value in request.query_params.multi_items():
-        _walk({name: value}, ["query"], issues)
-    await _body_issues(request, issues)
+    if request.path_params:
+        _walk(dict(request.path_params), ["path"], issues)
+    if request.scope["query_string"]:
+        for name, value in request.query_params.multi_items():
+            _walk({name: value}, ["query"], issues)
+    if request.method not in _BODILESS:  # their routes read no body
+        await _body_issues(request, issues)
     if issues:
         raise RequestValidationError(issues)
