@@ -4,6 +4,7 @@ from typing import Annotated, Self
 
 from fastapi import APIRouter, Query, Response, status
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -15,8 +16,9 @@ from pydantic import (
 from app.deps import AdminActor, CurrentActor, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.models.calendar import DayKind
+from app.schemas.common import in_year_range
 from app.services import calendar
-from app.services.calendar import MAX_AMOUNT, Basis, DaySource, Period, Unit
+from app.services.calendar import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, Basis, DaySource, Period, Unit
 from app.workflow.recompute import recompute_estimated_deadlines
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
@@ -38,7 +40,15 @@ def _date_or_datetime(value: object) -> object:
     return value
 
 
-DateOrDatetime = Annotated[dt.date | dt.datetime, BeforeValidator(_date_or_datetime)]
+def _in_calendar(value: dt.date) -> dt.date:
+    return in_year_range(value, FIRST_YEAR, LAST_YEAR)
+
+
+# The years the calendar knows: a date outside them would overflow its arithmetic.
+CalendarDate = Annotated[dt.date, AfterValidator(_in_calendar)]
+DateOrDatetime = Annotated[
+    dt.date | dt.datetime, BeforeValidator(_date_or_datetime), AfterValidator(_in_calendar)
+]
 
 
 class DeadlinePublic(BaseModel):
@@ -51,8 +61,8 @@ class DeadlinePublic(BaseModel):
 
 
 class WorkdaysQuery(BaseModel):
-    from_: dt.date = Field(alias="from", description="The first day listed.")
-    to: dt.date = Field(description=f"The last day listed; at most {MAX_LISTED_DAYS} days on.")
+    from_: CalendarDate = Field(alias="from", description="The first day listed.")
+    to: CalendarDate = Field(description=f"The last day listed; at most {MAX_LISTED_DAYS} days on.")
 
     @model_validator(mode="after")
     def _span_is_bounded(self) -> Self:
@@ -172,7 +182,7 @@ async def list_workdays(
     operation_id="calendar_day_get",
 )
 async def read_day(
-    date: dt.date, session: SessionDep, settings: SettingsDep, _: CurrentActor
+    date: CalendarDate, session: SessionDep, settings: SettingsDep, _: CurrentActor
 ) -> DayPublic:
     work_calendar = await calendar.load_calendar(session, settings.zone)
     day = work_calendar.effective_day(date)
@@ -191,7 +201,7 @@ async def read_day(
     operation_id="calendar_day_put",
 )
 async def put_day(
-    date: dt.date, entry: DayEntry, session: SessionDep, actor: AdminActor
+    date: CalendarDate, entry: DayEntry, session: SessionDep, actor: AdminActor
 ) -> DayEntryPublic:
     row = await calendar.set_day(session, date, entry.kind, entry.name, actor.id)
     await recompute_estimated_deadlines(session, actor)
@@ -213,6 +223,6 @@ async def put_day(
     responses=problem_responses(401, 403, 404, 422),
     operation_id="calendar_day_delete",
 )
-async def delete_day(date: dt.date, session: SessionDep, actor: AdminActor) -> None:
+async def delete_day(date: CalendarDate, session: SessionDep, actor: AdminActor) -> None:
     await calendar.delete_day(session, date)
     await recompute_estimated_deadlines(session, actor)

@@ -15,7 +15,7 @@ from app.report_period import FromQuery, ToQuery
 from app.responses import json_response
 from app.routers.record_routes import render_record, workflow_router
 from app.schemas.case import CaseCreate, CasePublic, CaseUpdate, Source
-from app.schemas.common import IsoDateTime
+from app.schemas.common import AsciiDecimal, IsoDateTime
 from app.services import case_export, cases
 from app.services.case_stats import CaseGroup, CaseStats, case_stats
 from app.services.cases import CASES, CaseFilters
@@ -27,7 +27,9 @@ router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 stats_router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
 CaseStatus = Literal[STATES]  # type: ignore[valid-type]
 YuanQuery = Annotated[
-    Decimal | None, Query(ge=0, max_digits=12, decimal_places=2, description="Yuan, e.g. 200.00")
+    Decimal | None,
+    AsciiDecimal,
+    Query(ge=0, max_digits=12, decimal_places=2, description="Yuan, e.g. 200.00"),
 ]
 
 

@@ -13,9 +13,9 @@ from sqlmodel import col
 
 from app.actor import Actor
 from app.deps import CurrentActor, IfMatch, SessionDep
-from app.errors import BadRequest, problem_responses
+from app.errors import problem_responses
 from app.models.audit import Event
-from app.pagination import DEFAULT_LIMIT, LimitQuery, Page
+from app.pagination import DEFAULT_LIMIT, LimitQuery, Page, decode_sequence_cursor
 from app.responses import json_response
 from app.services.versioning import etag_for
 from app.workflow import engine
@@ -133,12 +133,11 @@ def workflow_router(kind: RecordKind) -> APIRouter:
         cursor: Annotated[str | None, Query(max_length=12)] = None,
     ) -> Page[EventPublic]:
         record = await engine.load_visible(session, workflow, workflow.model, record_id, actor)
-        if cursor is not None and not cursor.isdigit():
-            raise BadRequest("The cursor is not valid", code="invalid_cursor")
+        after = decode_sequence_cursor(cursor)
         query = (
             select(Event)
             .where(col(Event.kind) == workflow.name, col(Event.record_id) == record.id)
-            .where(col(Event.seq) > int(cursor or 0))
+            .where(col(Event.seq) > after)
             .order_by(col(Event.seq))
             .limit(limit + 1)
         )

@@ -14,7 +14,15 @@ from pydantic import (
     model_validator,
 )
 
-from app.schemas.common import LongText, PatchModel, Phone, Reason, ShortText
+from app.schemas.common import (
+    AsciiDecimal,
+    BoundedDate,
+    LongText,
+    PatchModel,
+    Phone,
+    Reason,
+    ShortText,
+)
 from app.services.id_numbers import checked_id_number
 from app.workflow.definition import ActionBody
 
@@ -32,6 +40,7 @@ LimitDays = Annotated[int, Field(ge=0, le=365, description="Working days.")]
 # Money in, as a number or a string with at most two decimals; out, always "12.50".
 Money = Annotated[
     Decimal,
+    AsciiDecimal,
     Field(ge=0, max_digits=12, decimal_places=2),
     PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"),
 ]
@@ -277,7 +286,7 @@ class RecommendBody(ActionBody):
 
 
 class ApproveBody(ActionBody):
-    valid_until: date | None = None
+    valid_until: BoundedDate | None = None
     conditions: LongText | None = None
 
 

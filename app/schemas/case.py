@@ -12,7 +12,6 @@ from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,7 +21,15 @@ from pydantic import (
 )
 
 from app.models.money import to_yuan
-from app.schemas.common import LongText, PatchModel, Reason, ShortText
+from app.schemas.common import (
+    AsciiDecimal,
+    BoundedAwareDatetime,
+    BoundedDate,
+    LongText,
+    PatchModel,
+    Reason,
+    ShortText,
+)
 from app.schemas.party import Party
 from app.schemas.ticket import CategoryCode, Location
 from app.workflow.definition import ActionBody
@@ -36,11 +43,16 @@ def _two_decimals(value: Decimal) -> str:
 _TO_FEN = AfterValidator(to_yuan)
 _AS_STRING = PlainSerializer(_two_decimals, return_type=str, when_used="json")
 Money = Annotated[
-    Decimal, Field(ge=0, max_digits=12, decimal_places=2, examples=["200.00"]), _TO_FEN, _AS_STRING
+    Decimal,
+    AsciiDecimal,
+    Field(ge=0, max_digits=12, decimal_places=2, examples=["200.00"]),
+    _TO_FEN,
+    _AS_STRING,
 ]
 # Below half the column's range, so a fine plus its surcharge (at most the fine) still fits.
 FineAmount = Annotated[
     Decimal,
+    AsciiDecimal,
     Field(gt=0, lt=Decimal("5000000000"), max_digits=12, decimal_places=2, examples=["200.00"]),
     _TO_FEN,
     _AS_STRING,
@@ -119,8 +131,8 @@ class Measure(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: MeasureType
-    started_on: date
-    ends_on: date
+    started_on: BoundedDate
+    ends_on: BoundedDate
     document_number: ShortText | None = None
     note: Reason | None = None
 
@@ -160,10 +172,10 @@ class CaseCreate(BaseModel):
     party: Party
     location: Location = Field(default_factory=Location)
     facts: LongText
-    violation_occurred_on: date = Field(
+    violation_occurred_on: BoundedDate = Field(
         description="When it happened; for a continuing violation, when it ended (第三十六条)."
     )
-    discovered_on: date
+    discovered_on: BoundedDate
     serious_harm: bool = Field(
         default=False,
         description="Endangers life, health or financial safety with harm done: "
@@ -183,8 +195,8 @@ class CaseUpdate(PatchModel):
     party: Party | None = None
     location: Location | None = None
     facts: LongText | None = None
-    violation_occurred_on: date | None = None
-    discovered_on: date | None = None
+    violation_occurred_on: BoundedDate | None = None
+    discovered_on: BoundedDate | None = None
     serious_harm: bool | None = None
     legal_basis: LegalBasis | None = None
     measures: Annotated[list[Measure], Field(max_length=20)] | None = None
@@ -317,7 +329,9 @@ class OpinionBody(ActionBody):
 
 
 class NotifyBody(ActionBody):
-    notified_at: AwareDatetime = Field(description="When the party received the prior notice.")
+    notified_at: BoundedAwareDatetime = Field(
+        description="When the party received the prior notice."
+    )
 
 
 class HearingRecordBody(ActionBody):
@@ -344,17 +358,17 @@ class TransferBody(ActionBody):
 
 class ServeBody(ActionBody):
     method: ServiceMethod
-    served_at: AwareDatetime
+    served_at: BoundedAwareDatetime
 
 
 class AppealBody(ActionBody):
     kind: AppealKind
-    filed_on: date
+    filed_on: BoundedDate
 
 
 class AppealOutcomeBody(ActionBody):
     outcome: AppealOutcome
-    concluded_on: date
+    concluded_on: BoundedDate
 
 
 class EnforcementBody(ActionBody):
@@ -363,7 +377,7 @@ class EnforcementBody(ActionBody):
 
 class PaymentBody(ActionBody):
     amount: Money = Field(description="Fine plus the late surcharge due on the day paid.")
-    paid_at: AwareDatetime
+    paid_at: BoundedAwareDatetime
 
 
 class ExtendBody(ActionBody):

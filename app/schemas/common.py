@@ -1,9 +1,18 @@
 """Constrained field types shared by the workflow modules."""
 
-from datetime import datetime
-from typing import Annotated, Any, ClassVar
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    model_validator,
+)
 
 from app.config import get_settings
 
@@ -11,6 +20,22 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\-]{4,19}$")]
+
+
+# Every date a client sends lies in these years: outside them, date arithmetic and the
+# conversion to UTC overflow (year 1, year 9999 west of Greenwich), and nothing a city
+# records happens there.
+FIRST_YEAR = 1970
+LAST_YEAR = 2100
+
+
+D = TypeVar("D", bound=date)
+
+
+def in_year_range(value: D, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> D:
+    if not first <= value.year <= last:
+        raise ValueError(f"give a date in the years {first} to {last}")
+    return value
 
 
 def _iso_datetime(value: Any) -> Any:
@@ -27,7 +52,22 @@ def _iso_datetime(value: Any) -> Any:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=get_settings().zone)
 
 
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+_IN_RANGE = AfterValidator(in_year_range)
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime), _IN_RANGE]
+BoundedDate = Annotated[date, _IN_RANGE]
+BoundedAwareDatetime = Annotated[AwareDatetime, _IN_RANGE]
+
+_ASCII_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def ascii_decimal(value: Any) -> Any:
+    """Amounts as text are ASCII digits: ``Decimal`` would read "١٢٣" or "1e3" as numbers."""
+    if isinstance(value, str) and not _ASCII_DECIMAL.fullmatch(value.strip()):
+        raise ValueError('give an amount in ASCII digits, e.g. "200.00"')
+    return value
+
+
+AsciiDecimal = BeforeValidator(ascii_decimal)
 
 
 def _strip_null(schema: dict[str, Any], model: type[BaseModel]) -> None:

@@ -1,12 +1,11 @@
 """Request bodies of the hotline ticket workflow's actions."""
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from app.schemas.common import LongText, Reason
+from app.schemas.common import BoundedDate, LongText, Reason
 from app.schemas.party import Party
 from app.workflow.definition import ActionBody
 
@@ -72,8 +71,8 @@ class EscalateBody(ActionBody):
     # Kept out of this ticket's event payload, which the reporter may read: the party is
     # recorded in the case's own history, where it is masked for whoever may not see it.
     party: Party = Field(exclude=True)
-    violation_occurred_on: date
-    discovered_on: date | None = Field(
+    violation_occurred_on: BoundedDate
+    discovered_on: BoundedDate | None = Field(
         default=None, description="Defaults to the day the ticket was registered."
     )
     facts: LongText | None = Field(default=None, description="Defaults to the ticket's content.")

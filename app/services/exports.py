@@ -4,12 +4,18 @@ A module declares its columns (Chinese headers, a value per record for the calle
 rows come from the database in batches through a server-side cursor and leave as they
 come: CSV chunk by chunk (with a UTF-8 BOM so Excel reads Chinese right), Excel through
 openpyxl's write-only workbook, which spools rows to disk rather than memory.
+
+What a client once typed is never a formula when the file is opened (OWASP, "CSV
+Injection"): in Excel every text is a string cell, in CSV a text starting with
+``= + - @``, a tab or a carriage return gets a leading single quote. Characters XML cannot
+carry (stored before input refused them) are replaced, so one row never breaks a file.
 """
 
 import asyncio
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,14 +27,20 @@ from zoneinfo import ZoneInfo
 
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, TYPE_STRING
 from sqlalchemy import Select
 
 from app.actor import Actor
+from app.control_characters import without_control_characters
 from app.db import SessionMaker
 
 ExportFormat = Literal["csv", "xlsx"]
 BATCH = 1000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number (a negative amount) is left as it is: no spreadsheet evaluates it.
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,28 @@ def cell(value: Any, zone: ZoneInfo) -> Any:
     if value is None or isinstance(value, int | float | str):
         return value
     return str(value)
+
+
+def csv_cell(value: Any) -> Any:
+    """A text that a spreadsheet would run as a formula, quoted so it is read as text."""
+    if not isinstance(value, str):
+        return value
+    value = without_control_characters(value)
+    if value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def xlsx_cell(sheet: Any, value: Any) -> Any:
+    """Text as a string cell: openpyxl would write "=…" as a formula and "#N/A" as an error."""
+    if not isinstance(value, str):
+        return value
+    value = without_control_characters(value)
+    if value.startswith("=") or value in ERROR_CODES:
+        text = WriteOnlyCell(sheet, value)
+        text.data_type = TYPE_STRING
+        return text
+    return value
 
 
 async def record_rows(
@@ -76,7 +110,7 @@ async def _csv(headers: list[str], batches: AsyncIterator[list[list[Any]]]) -> A
     async for rows in batches:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(rows)
+        writer.writerows([csv_cell(value) for value in row] for row in rows)
         yield buffer.getvalue().encode()
 
 
@@ -101,7 +135,7 @@ async def _xlsx(
 
 def _append_all(sheet: Any, rows: Iterable[list[Any]]) -> None:
     for row in rows:
-        sheet.append(row)
+        sheet.append([xlsx_cell(sheet, value) for value in row])
 
 
 async def _once(rows: list[list[Any]]) -> AsyncIterator[list[list[Any]]]:

@@ -12,7 +12,7 @@ functions spare a dependency for the only two formats the agency takes.
 import re
 from datetime import date
 
-_RESIDENT_ID = re.compile(r"^[1-9]\d{16}[\dX]$")
+_RESIDENT_ID = re.compile(r"^[1-9][0-9]{16}[0-9X]$")  # ASCII only: \d would match "٣" too
 _RESIDENT_WEIGHTS = tuple(2 ** (17 - i) % 11 for i in range(17))
 _RESIDENT_CHECK = "10X98765432"  # indexed by the weighted sum mod 11
 

@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from app.actor import Actor
 from app.config import get_settings
+from app.control_characters import without_control_characters
 from app.errors import BadRequest, NotFound
 from app.models.identity import Department
 from app.models.ticket import Ticket, TicketCategory
@@ -367,7 +368,9 @@ def _fill(element: ET.Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        # XML 1.0 cannot carry control characters: a ticket stored with one would make
+        # the whole document ill-formed.
+        element.text = without_control_characters(str(value))
 
 
 def to_xml(root: str, value: dict[str, Any] | list[Any]) -> bytes:

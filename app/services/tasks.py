@@ -1,7 +1,6 @@
 """The caller's work queue (待办) across every registered workflow, soonest deadline first."""
 
 import base64
-import binascii
 import json
 import uuid
 from datetime import UTC, datetime
@@ -11,8 +10,8 @@ from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
-from app.errors import BadRequest
 from app.models.base import utcnow
+from app.pagination import decode_cursor
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
 from app.workflow.definition import Workflow
@@ -40,11 +39,7 @@ def _encode(item: TaskItem) -> str:
 
 
 def _decode(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        due, record_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(due), uuid.UUID(record_id)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("The cursor is not valid", code="invalid_cursor") from None
+    return decode_cursor(cursor, beyond=NO_DEADLINE)
 
 
 async def _tasks_of_kind(
