@@ -108,7 +108,7 @@ class BodyLimitMiddleware:
             await answer(scope, receive, send)
             return True
 
-        if declared and declared.isdigit() and int(declared) > limit:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
             await too_large()
             return
         received = 0
