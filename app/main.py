@@ -14,7 +14,7 @@ from app.errors import install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
 from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware, UnexpectedErrorMiddleware
-from app.openapi import install_openapi
+from app.openapi import install_docs, install_openapi
 from app.routers import (
     api_clients,
     approvals,
@@ -91,10 +91,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     for module in (
         auth,
         departments,
