@@ -19,7 +19,9 @@ Scope = Literal[
 ]
 ClientName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 EventPattern = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z_]+\.(\*|[a-z_]+)$|^\*$")
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[a-z_]+\.(\*|[a-z_]+)$|^\*$"),
+    Field(examples=["ticket.*"]),
 ]
 
 

@@ -32,7 +32,7 @@ async def get_department(session: AsyncSession, department_id: uuid.UUID) -> Dep
 
 
 async def create_department(session: AsyncSession, data: DepartmentCreate) -> Department:
-    await check_department(session, data.parent_id)
+    await check_department(session, data.parent_id, "parent_id")
     department = Department(**data.model_dump())
     session.add(department)
     await flush_unique(session, f"A department with code {data.code!r}")
@@ -47,7 +47,7 @@ async def update_department(
     if changes.get("parent_id") is not None:
         if changes["parent_id"] == department.id:
             raise UnprocessableEntity("A department cannot be its own parent")
-        await check_department(session, changes["parent_id"])
+        await check_department(session, changes["parent_id"], "parent_id")
     try:
         async with session.begin_nested():
             await save_versioned(session, department, department.version, changes)
