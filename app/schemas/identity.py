@@ -138,3 +138,16 @@ class UserPublic(BaseModel):
 
 class Me(UserPublic):
     department: DepartmentPublic | None = None
+
+
+class RolePublic(BaseModel):
+    name: str
+    description: str
+    needs_department: bool = Field(
+        description="Users with this role are refused (422) without a department."
+    )
+    assignable: bool = Field(description="`system` is the deadline sweeper's, never a user's.")
+    visibility: dict[str, str] = Field(
+        description="Per workflow, which records the role sees: all, department, own, …"
+    )
+    actions: dict[str, list[str]] = Field(description="Per workflow, the actions it may take.")

@@ -20,6 +20,8 @@ from app.security import hash_password, verify_password
 from app.services.catalogue_checks import check_department, flush_unique
 from app.services.password_policy import check_password, weakness
 from app.services.versioning import check_if_match, save_versioned
+from app.workflow.registry import record_kinds
+from app.workflow.roles import roles_needing_department
 
 log = structlog.get_logger(__name__)
 
@@ -71,7 +73,22 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
     return user
 
 
+def check_roles_have_department(roles: list[str], department_id: uuid.UUID | None) -> None:
+    """A handler, clerk or inspector without a department would see and do nothing."""
+    needing = sorted(set(roles) & roles_needing_department([k.workflow for k in record_kinds()]))
+    if needing and department_id is None:
+        raise UnprocessableEntity(
+            f"The role(s) {', '.join(needing)} work within a department: give department_id "
+            "(GET /api/v1/departments lists them)",
+            code="department_required",
+            errors=[
+                {"loc": ["body", "department_id"], "msg": "required for " + ", ".join(needing)}
+            ],
+        )
+
+
 async def create_user(session: AsyncSession, data: UserCreate) -> User:
+    check_roles_have_department([str(role) for role in data.roles], data.department_id)
     await check_department(session, data.department_id)
     await check_password(data.password, data.username, [data.full_name])
     values = data.model_dump(exclude={"password"})
@@ -89,6 +106,10 @@ async def update_user(
     changes = data.model_dump(exclude_unset=True, exclude={"password"})
     if "roles" in changes and changes["roles"] is not None:
         changes["roles"] = sorted({str(role) for role in changes["roles"]})
+    check_roles_have_department(
+        changes["roles"] if changes.get("roles") is not None else user.roles,
+        changes.get("department_id", user.department_id),
+    )
     if "department_id" in changes:
         await check_department(session, changes["department_id"])
     if data.password is not None:
