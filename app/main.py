@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import DBAPIError
 
 from app.config import Settings, get_settings
 from app.db import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -35,6 +36,7 @@ from app.routers.attachment_routes import attachment_router
 from app.seeds import seed_reference_data
 from app.services.identity import bootstrap_admin
 from app.services.storage import storage_from_settings
+from app.startup import OneLineStartupFailure, StartupRefused, first_line, settings_or_exit
 from app.worker import background_worker
 from app.workflow.registry import record_kinds
 
@@ -76,9 +78,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
-        async with app.state.sessionmaker() as session:
-            await bootstrap_admin(session, settings)
-            await seed_reference_data(session)
+        try:
+            async with app.state.sessionmaker() as session:
+                await bootstrap_admin(session, settings)
+                await seed_reference_data(session)
+        except StartupRefused as error:
+            app.state.startup_refused = str(error)
+            await engine.dispose()
+            raise
+        except (OSError, DBAPIError) as error:
+            app.state.startup_refused = (
+                f"database {settings.database_url.split('@')[-1]} is not usable: "
+                f"{first_line(error)} (`python -m app check` says more)"
+            )
+            await engine.dispose()
+            raise
         async with contextlib.AsyncExitStack() as stack:
             if settings.run_scheduler:
                 await stack.enter_async_context(background_worker(app.state.sessionmaker, settings))
@@ -140,7 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CorrelationIdMiddleware, header_name="X-Request-ID", update_request_header=True
     )
+    app.add_middleware(OneLineStartupFailure)
     return app
 
 
-app = create_app()
+app = create_app(settings_or_exit())

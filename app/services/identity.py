@@ -20,6 +20,7 @@ from app.security import hash_password, verify_password
 from app.services.catalogue_checks import check_department, flush_unique
 from app.services.password_policy import check_password, weakness
 from app.services.versioning import check_if_match, save_versioned
+from app.startup import StartupRefused
 from app.workflow.registry import record_kinds
 from app.workflow.roles import roles_needing_department
 
@@ -162,14 +163,18 @@ async def bootstrap_admin(session: AsyncSession, settings: Settings) -> None:
     if password:
         reason = weakness(password, settings.admin_username)
         if reason is not None:
-            raise ValueError(f"GOVFLOW_ADMIN_PASSWORD is refused: {reason}")
+            raise StartupRefused(
+                f"GOVFLOW_ADMIN_PASSWORD is refused: {reason}; choose a longer, less "
+                "guessable one, or leave it unset to have one generated"
+            )
     else:
         password = secrets.token_urlsafe(18)
         log.warning(
             "bootstrap_admin_password_generated",
             username=settings.admin_username,
             password=password,
-            note="shown once: sign in and change it",
+            note="shown once: sign in and change it with POST /api/v1/me/password, or set a "
+            f"new one with `python -m app users reset-password {settings.admin_username}`",
         )
     session.add(
         User(
