@@ -18,7 +18,8 @@ from playwright.async_api import Browser, Page, async_playwright
 from tests import factories
 from tests.conftest import World
 
-TIMEOUT_MS = 10_000
+# Generous for a loaded machine; the whole file takes about 15 s on a quiet one.
+TIMEOUT_MS = 30_000
 # What a page needs to work. ReDoc's attribution logo is an image from its vendor that the
 # page hides when it does not load, so images may fail.
 NEEDED = {"document", "script", "stylesheet", "font", "fetch", "xhr"}
@@ -32,6 +33,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 async def base_url(app: Any) -> AsyncIterator[str]:
+    app.openapi()  # built once here, not inside the page's wait
     port = _free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, lifespan="off", ws="none", log_level="warning"
