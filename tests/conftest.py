@@ -9,6 +9,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,22 @@ IS_POSTGRES = DATABASE_URL.startswith("postgresql")
 
 def pytest_configure() -> None:
     refuse_unless_test_database(DATABASE_URL)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every collected test gets its own node id.
+
+    Schemathesis gives each operation's test (tests/test_api_fuzz.py) its function's node
+    id; pytest's progress counts reports by node id, so it counted 135 tests as one and
+    the run ended at "[ 77%]". The item's name holds the operation: the id is built from it.
+    """
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and item.parent is not None:
+            if hasattr(item, "_id"):  # pytest 9: a structured node id
+                item._id = item.parent.id.child(item.name)
+            else:
+                item._nodeid = f"{item.parent.nodeid}::{item.name}"
 
 
 def pytest_unconfigure() -> None:
