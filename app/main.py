@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import DBAPIError
 
 from app.config import Settings, get_settings
 from app.control_characters import refuse_control_characters
@@ -16,7 +17,7 @@ from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
 from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware, UnexpectedErrorMiddleware
 from app.models.base import utcnow
-from app.openapi import install_openapi
+from app.openapi import install_docs, install_openapi
 from app.routers import (
     api_clients,
     approvals,
@@ -40,6 +41,7 @@ from app.routers.attachment_routes import attachment_router
 from app.seeds import seed_reference_data
 from app.services.identity import bootstrap_admin
 from app.services.storage import storage_from_settings
+from app.startup import OneLineStartupFailure, StartupRefused, first_line, settings_or_exit
 from app.worker import background_worker
 from app.workflow.registry import record_kinds
 
@@ -81,9 +83,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.read_sessionmaker = create_read_sessionmaker(engine)
-        async with app.state.sessionmaker() as session:
-            await bootstrap_admin(session, settings)
-            await seed_reference_data(session)
+        try:
+            async with app.state.sessionmaker() as session:
+                await bootstrap_admin(session, settings)
+                await seed_reference_data(session)
+        except StartupRefused as error:
+            app.state.startup_refused = str(error)
+            await engine.dispose()
+            raise
+        except (OSError, DBAPIError) as error:
+            app.state.startup_refused = (
+                f"database {settings.database_url.split('@')[-1]} is not usable: "
+                f"{first_line(error)} (`python -m app check` says more)"
+            )
+            await engine.dispose()
+            raise
         async with contextlib.AsyncExitStack() as stack:
             if settings.run_scheduler:
                 await stack.enter_async_context(background_worker(app.state.sessionmaker, settings))
@@ -97,11 +111,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         lifespan=lifespan,
         dependencies=[Depends(refuse_control_characters)],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = utcnow
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     for module in (
         auth,
         departments,
@@ -146,7 +163,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CorrelationIdMiddleware, header_name="X-Request-ID", update_request_header=True
     )
+    app.add_middleware(OneLineStartupFailure)
     return app
 
 
-app = create_app()
+app = create_app(settings_or_exit())

@@ -5,10 +5,20 @@ below the endpoint (a body that does not parse, the database being away). Every
 operation here declares them, all as RFC 9457 problem documents.
 """
 
+import json
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+import fastapi_offline
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from app.errors import PROBLEM_MEDIA_TYPE, Problem
 
@@ -59,9 +69,63 @@ def install_openapi(app: FastAPI) -> None:
                 continue
             for operation in operations.values():
                 _complete(operation)
-        for unused in ("HTTPValidationError", "ValidationError"):
-            components.pop(unused, None)
+        # FastAPI's own validation shapes stay only where an operation (Open311) still
+        # names them: a dangling reference breaks ReDoc.
+        paths = json.dumps(schema["paths"])
+        if '"#/components/schemas/HTTPValidationError"' not in paths:
+            for unused in ("HTTPValidationError", "ValidationError"):
+                components.pop(unused, None)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# The Swagger UI and ReDoc assets come from the fastapi-offline package, so the pages work on
+# an intranet without internet access (the FastAPI defaults load them from a CDN).
+DOCS_ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
+DOCS_ASSETS_URL = "/docs-assets"
+SWAGGER_UI_PARAMETERS = {"persistAuthorization": True, "displayRequestDuration": True}
+# The password flow has no OAuth2 client: hide the client id, secret and their location.
+HIDE_UNUSED_CLIENT_FIELDS = """<style>
+.auth-container .wrapper:has(> label[for="password_type"]),
+.auth-container .wrapper:has(> label[for^="client_id"]),
+.auth-container .wrapper:has(> label[for^="client_secret"]) { display: none; }
+</style>
+</head>"""
+
+
+def install_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` served with assets from the app itself."""
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+    redirect_url = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        page = get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=f"{root}{redirect_url}",
+            swagger_js_url=f"{root}{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_ASSETS_URL}/favicon.png",
+            swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
+        )
+        html = bytes(page.body).decode().replace("</head>", HIDE_UNUSED_CLIENT_FIELDS, 1)
+        return HTMLResponse(html)
+
+    @app.get(redirect_url, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{root}{DOCS_ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{DOCS_ASSETS_URL}/favicon.png",
+            with_google_fonts=False,
+        )

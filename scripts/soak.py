@@ -1,7 +1,8 @@
 """Soak run: steady mixed traffic on PostgreSQL, watched for creeping latency, memory, file
 descriptors and database connections, then checked for anything acknowledged but lost.
 
-Resets its own database (``gf_soak`` by default) on a PostgreSQL server, runs the
+Creates a database of its own on a PostgreSQL server (``gf_soak_<unique>`` unless
+``--database`` or ``GOVFLOW_SOAK_DATABASE`` names one), drops it when done, runs the
 migrations, starts the app as deployed (uvicorn, uvloop, httptools, two workers,
 production settings) on a loopback port, seeds a city through the API, and drives
 open-loop traffic from this process: 70% reads, 30% creations and workflow actions over
@@ -24,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from random import Random
@@ -70,8 +72,9 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument(
         "--database",
-        default=os.environ.get("GOVFLOW_SOAK_DATABASE", "gf_soak"),
-        help="dropped and created afresh; must start with gf_soak (GOVFLOW_SOAK_DATABASE)",
+        default=os.environ.get("GOVFLOW_SOAK_DATABASE") or f"gf_soak_{uuid.uuid4().hex[:12]}",
+        help="created afresh and dropped at the end; must start with gf_soak "
+        "(GOVFLOW_SOAK_DATABASE; default: a name of its own per run)",
     )
     parser.add_argument(
         "--postgres",
@@ -189,31 +192,58 @@ async def soak(
     }
 
 
+async def drop(database: ScratchDatabase) -> None:
+    connection = await database.connect("postgres")
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def run_on(
+    args: argparse.Namespace, database: ScratchDatabase, folder: Path, started: float
+) -> tuple[dict[str, Any], AppServer, tuple[float, list[int], list[int]]]:
+    """Migrate, start the app as deployed, soak it, stop it."""
+    env = production_env(
+        database.app_url,
+        admin_password=ADMIN_PASSWORD,
+        db_pool_size=str(args.pool_size),
+        run_scheduler="false" if args.no_scheduler else "true",
+        access_token_minutes=str(min(24 * 60, int(args.duration / 60) + 30)),
+    )
+    migrate(env)
+    server = AppServer(env, folder / "app.log", workers=args.workers)
+    try:
+        server.start()
+        setup_seconds = time.monotonic() - started
+        pids_at_start = server.worker_pids()
+        outcome = asyncio.run(soak(args, database, server))
+        pids_at_end = server.worker_pids()
+    finally:
+        server.stop()
+    return outcome, server, (setup_seconds, pids_at_start, pids_at_end)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = options(argv)
     folder = Path(tempfile.mkdtemp(prefix="govflow-soak-"))
+    try:
+        return soak_and_report(args, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def soak_and_report(args: argparse.Namespace, folder: Path) -> int:
     load_at_start = os.getloadavg()
     started = time.monotonic()
     with postgres(args) as (host, port):
         database = ScratchDatabase(host, port, args.database)
         asyncio.run(database.reset())
-        env = production_env(
-            database.app_url,
-            admin_password=ADMIN_PASSWORD,
-            db_pool_size=str(args.pool_size),
-            run_scheduler="false" if args.no_scheduler else "true",
-            access_token_minutes=str(min(24 * 60, int(args.duration / 60) + 30)),
-        )
-        migrate(env)
-        server = AppServer(env, folder / "app.log", workers=args.workers)
         try:
-            server.start()
-            setup_seconds = time.monotonic() - started
-            pids_at_start = server.worker_pids()
-            outcome = asyncio.run(soak(args, database, server))
-            pids_at_end = server.worker_pids()
+            outcome, server, timings = run_on(args, database, folder, started)
         finally:
-            server.stop()
+            asyncio.run(drop(database))
+    setup_seconds, pids_at_start, pids_at_end = timings
     load_at_end = os.getloadavg()
     traffic: Traffic = outcome["traffic"]
     results = {
@@ -258,7 +288,6 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     if args.keep_log:
         shutil.copy(server.log_path, args.keep_log)
-    shutil.rmtree(folder, ignore_errors=True)
     return 0 if all(check["ok"] for check in results["checks"]) else 1
 
 

@@ -7,7 +7,9 @@ starts from empty tables, and drives the app over HTTP through httpx.
 
 import asyncio
 import os
+import shutil
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.config import Settings
@@ -25,16 +28,66 @@ from tests import factories
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Folders this run made in the temporary directory; removed when the run ends.
+TEMPORARY_FOLDERS: list[str] = []
+
+
+def temporary_folder(prefix: str) -> str:
+    folder = tempfile.mkdtemp(prefix=prefix)
+    TEMPORARY_FOLDERS.append(folder)
+    return folder
+
+
+def is_test_database_name(name: str) -> bool:
+    """The suite wipes its database: only one whose name says it is for tests."""
+    return name.lower().startswith("test") or name.lower().endswith("test")
+
+
+def refuse_unless_test_database(url: str) -> None:
+    database = make_url(url).database or ""
+    name = Path(database).stem if url.startswith("sqlite") else database
+    if not is_test_database_name(name):
+        raise pytest.UsageError(
+            f"refusing to run the tests on database {name!r}: the suite drops everything in "
+            "it. Use a database whose name starts or ends with 'test' (test, test_govflow, "
+            "govflow_test) in GOVFLOW_TEST_DATABASE_URL."
+        )
+
+
 def _test_database_url() -> str:
     url = os.environ.get("GOVFLOW_TEST_DATABASE_URL")
     if url:
         return url
-    folder = tempfile.mkdtemp(prefix="govflow-test-")
-    return f"sqlite+aiosqlite:///{folder}/test.db"
+    return f"sqlite+aiosqlite:///{temporary_folder('govflow-test-')}/test.db"
 
 
 DATABASE_URL = _test_database_url()
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")
+
+
+def pytest_configure() -> None:
+    refuse_unless_test_database(DATABASE_URL)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every collected test gets its own node id.
+
+    Schemathesis gives each operation's test (tests/test_api_fuzz.py) its function's node
+    id; pytest's progress counts reports by node id, so it counted 135 tests as one and
+    the run ended at "[ 77%]". The item's name holds the operation: the id is built from it.
+    """
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and item.parent is not None:
+            if hasattr(item, "_id"):  # pytest 9: a structured node id
+                item._id = item.parent.id.child(item.name)
+            else:
+                item._nodeid = f"{item.parent.nodeid}::{item.name}"
+
+
+def pytest_unconfigure() -> None:
+    for folder in TEMPORARY_FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_report_header() -> str:
@@ -43,6 +96,7 @@ def pytest_report_header() -> str:
 
 async def reset_database(url: str) -> None:
     """Drop everything so the migrations start from an empty database."""
+    refuse_unless_test_database(url)
     engine = create_async_engine(url)
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -75,7 +129,7 @@ def settings() -> Settings:
         admin_password="bootstrap-admin-password",
         run_scheduler=False,
         log_json=True,
-        storage_path=tempfile.mkdtemp(prefix="govflow-files-"),
+        storage_path=temporary_folder("govflow-files-"),
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -67,3 +67,4 @@ async def test_bootstrap_creates_the_admin_once_and_logs_a_generated_password(
         if "bootstrap_admin_password_generated" in line
     ]
     assert len(logged) == 1 and "first-admin" in logged[0]
+    assert "python -m app users reset-password first-admin" in logged[0], "says how to change it"

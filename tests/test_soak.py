@@ -6,16 +6,20 @@ intended race 409/412s, no growth in file descriptors, every acknowledged write 
 over 12 s of traffic. Latency and memory trends need the long run's windows.
 
 It uses the PostgreSQL server on 127.0.0.1:5432 (``GOVFLOW_SOAK_POSTGRES`` to change),
-in a database of its own; where none answers, a throwaway cluster of its own, as the
+in a database of its own (``GOVFLOW_SOAK_DATABASE``, else a name unique to the run) that it
+drops at the end; where none answers, a throwaway cluster of its own, as the
 database-restart test does. It never skips.
 """
 
+import asyncio
 import json
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,8 +42,6 @@ def test_short_soak_answers_only_as_intended_and_loses_nothing(tmp_path: Path) -
             sys.executable,
             "scripts/soak.py",
             *where,
-            "--database",
-            "gf_soak_test",
             *("--rate", "20", "--warmup", "2", "--duration", "12", "--window", "4"),
             *("--race-share", "0.1"),
             "--json",
@@ -65,3 +67,20 @@ def test_short_soak_answers_only_as_intended_and_loses_nothing(tmp_path: Path) -
         assert checks[name]["ok"], f"{name}: {checks[name]['detail']}\n{run.stdout}"
     lost = results["nothing_lost"]
     assert lost["acknowledged"] == lost["found"] > 0
+    name = results["settings"]["database"].rpartition("/")[2]
+    if os.environ.get("GOVFLOW_SOAK_DATABASE"):
+        assert name == os.environ["GOVFLOW_SOAK_DATABASE"], "the soak honours its setting"
+    if "--postgres" in where:
+        assert not database_exists(host, int(port), name), f"the soak left {name} behind"
+
+
+def database_exists(host: str, port: int, name: str) -> bool:
+    async def query() -> bool:
+        connection = await asyncpg.connect(host=host, port=port, user="postgres")
+        try:
+            found = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        finally:
+            await connection.close()
+        return found is not None
+
+    return asyncio.run(query())

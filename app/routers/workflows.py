@@ -10,10 +10,12 @@ from app.deps import CurrentActor, SessionDep, TransactionSessionDep, require_ro
 from app.errors import NotFound, problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.responses import json_response
+from app.schemas.identity import RolePublic
 from app.services import tasks
 from app.workflow.audit import heads_not_matching, verify_chains
 from app.workflow.diagram import definition
 from app.workflow.registry import record_kind, record_kinds
+from app.workflow.roles import role_summaries
 from app.workflow.schemas import BrokenLinkPublic, TaskItem, VerifyReport
 
 router = APIRouter(prefix="/api/v1")
@@ -45,6 +47,21 @@ async def read_workflow(name: str, _: CurrentActor) -> dict[str, Any]:
     if kind is None:
         raise NotFound(f"No workflow named {name!r}")
     return definition(kind.workflow)
+
+
+@router.get(
+    "/roles",
+    tags=["workflows"],
+    response_model=list[RolePublic],
+    summary="Every role: what it does, whether it needs a department, its actions",
+    description="Read from the workflow definitions, as the README's roles table is. "
+    "`system` is listed for completeness: the deadline sweeper acts under it; no user has it.",
+    responses=problem_responses(401),
+    operation_id="roles_list",
+)
+async def list_roles(_: CurrentActor) -> list[RolePublic]:
+    workflows = [kind.workflow for kind in record_kinds()]
+    return [RolePublic(**summary.__dict__) for summary in role_summaries(workflows)]
 
 
 @router.get(

@@ -51,8 +51,8 @@ class StrictModel(BaseModel):
 
 
 class RequiredMaterial(StrictModel):
-    code: Code
-    name: ShortText
+    code: Code = Field(examples=["shenqingshu"])
+    name: ShortText = Field(examples=["申请书"])
     required: bool = True
 
 
@@ -63,8 +63,8 @@ def _unique_codes(items: list[RequiredMaterial] | list["Material"]) -> None:
 
 
 class ServiceCreate(StrictModel):
-    code: Code
-    name: ShortText
+    code: Code = Field(examples=["menqian_sanbao"])
+    name: ShortText = Field(examples=["门前三包责任书签订"])
     department_id: uuid.UUID
     legal_limit_days: Annotated[int, Field(ge=1, le=365, description="法定时限, working days.")]
     committed_limit_days: Annotated[
@@ -139,7 +139,12 @@ class ApplicantContact(StrictModel):
 
 
 class Material(StrictModel):
-    code: Code
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"code": "jiaotong_yijian", "provided": True}]},
+    )
+
+    code: Code = Field(examples=["shenqingshu"])
     provided: bool = True
     file_id: uuid.UUID | None = None
 
@@ -161,7 +166,9 @@ class ApprovalCreate(StrictModel):
                     "title": "建国路管线维修临时挖掘道路",
                     "materials": [
                         {"code": "shenqingshu", "provided": True},
+                        {"code": "zhuti_zhengming", "provided": True},
                         {"code": "shigong_fangan", "provided": True},
+                        {"code": "jiaotong_yijian", "provided": True},
                     ],
                 }
             ]
@@ -199,7 +206,7 @@ class ApplicantPublic(BaseModel):
 
 
 class MissingMaterial(StrictModel):
-    code: Code
+    code: Code = Field(examples=["jiaotong_yijian"])
     note: LongText | None = None
 
 
@@ -286,7 +293,7 @@ class RecommendBody(ActionBody):
 
 
 class ApproveBody(ActionBody):
-    valid_until: BoundedDate | None = None
+    valid_until: BoundedDate | None = Field(default=None, examples=["2031-12-31"])
     conditions: LongText | None = None
 
 

@@ -88,7 +88,10 @@ def _distinct(kinds: list[PenaltyKind]) -> list[PenaltyKind]:
 
 
 class Penalty(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kinds": ["warning", "fine"], "fine_amount": "200.00"}]},
+    )
 
     kinds: Annotated[list[PenaltyKind], Field(min_length=1), AfterValidator(_distinct)]
     fine_amount: FineAmount | None = Field(
@@ -299,6 +302,18 @@ Officers = Annotated[
         description="At least two officers with their credentials (第四十二条): active "
         "inspectors of the department that owns the case (422 naming the officer otherwise). "
         "Joint enforcement (联合执法) is one case per department, each with its own officers.",
+        examples=[
+            [
+                {
+                    "user_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "credential_number": "11010001",
+                },
+                {
+                    "user_id": "3fa85f64-5717-4562-b3fc-2c963f66afa7",
+                    "credential_number": "11010002",
+                },
+            ]
+        ],
     ),
 ]
 

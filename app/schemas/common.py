@@ -10,6 +10,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     StringConstraints,
     model_validator,
 )
@@ -19,7 +20,11 @@ from app.config import get_settings
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\-]{4,19}$")]
+Phone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\-]{4,19}$"),
+    Field(examples=["13812345678"]),
+]
 
 
 # Every date a client sends lies in these years: outside them, date arithmetic and the

@@ -23,6 +23,9 @@ Username = Annotated[
         strip_whitespace=True, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@\-]+$"
     ),
 ]
+Phone = Annotated[
+    str, StringConstraints(pattern=r"^\+?[0-9\-]{5,20}$"), Field(examples=["13812345678"])
+]
 Password = Annotated[
     str,
     StringConstraints(min_length=10, max_length=128),
@@ -45,6 +48,15 @@ class TokenResponse(BaseModel):
 
 
 class DepartmentCreate(StrictModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"code": "CGJ-ZF", "name": "城市管理综合执法大队", "districts": ["朝阳区"]}
+            ]
+        },
+    )
+
     code: Code
     name: Name
     parent_id: uuid.UUID | None = None
@@ -54,8 +66,8 @@ class DepartmentCreate(StrictModel):
 class DepartmentUpdate(PatchModel):
     clearable = frozenset({"parent_id"})
 
-    code: Code | None = None
-    name: Name | None = None
+    code: Code | None = Field(default=None, examples=["CGJ-ZF"])
+    name: Name | None = Field(default=None, examples=["城市管理综合执法大队"])
     parent_id: uuid.UUID | None = None
     districts: list[District] | None = Field(default=None, max_length=200)
 
@@ -72,26 +84,44 @@ class DepartmentPublic(BaseModel):
 
 
 class UserCreate(StrictModel):
+    """``department_id`` names a real department: copy one's id from ``GET /departments``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "zhang.wei",
+                    "password": "湖畔 晨跑 七点 整",
+                    "full_name": "张伟",
+                    "roles": ["handler"],
+                    "department_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "phone": "13812345678",
+                }
+            ]
+        },
+    )
+
     username: Username
     password: Password
     full_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     roles: list[Role] = Field(default_factory=list, max_length=len(Role))
     department_id: uuid.UUID | None = None
     is_active: bool = True
-    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9\-]{5,20}$")] | None = None
+    phone: Phone | None = None
 
 
 class UserUpdate(PatchModel):
     clearable = frozenset({"department_id", "phone"})
 
-    password: Password | None = None
+    password: Password | None = Field(default=None, examples=["湖畔 晨跑 七点 整"])
     full_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
         None
     )
     roles: list[Role] | None = Field(default=None, max_length=len(Role))
     department_id: uuid.UUID | None = None
     is_active: bool | None = None
-    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9\-]{5,20}$")] | None = None
+    phone: Phone | None = None
 
 
 class UserPublic(BaseModel):
@@ -108,3 +138,16 @@ class UserPublic(BaseModel):
 
 class Me(UserPublic):
     department: DepartmentPublic | None = None
+
+
+class RolePublic(BaseModel):
+    name: str
+    description: str
+    needs_department: bool = Field(
+        description="Users with this role are refused (422) without a department."
+    )
+    assignable: bool = Field(description="`system` is the deadline sweeper's, never a user's.")
+    visibility: dict[str, str] = Field(
+        description="Per workflow, which records the role sees: all, department, own, …"
+    )
+    actions: dict[str, list[str]] = Field(description="Per workflow, the actions it may take.")

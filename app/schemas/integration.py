@@ -25,7 +25,9 @@ SHOWN_ONCE_KEY = "x-shown-once"
 SHOWN_ONCE: JsonDict = {SHOWN_ONCE_KEY: True}
 ClientName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 EventPattern = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z_]+\.(\*|[a-z_]+)$|^\*$")
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[a-z_]+\.(\*|[a-z_]+)$|^\*$"),
+    Field(examples=["ticket.*"]),
 ]
 
 

@@ -18,7 +18,19 @@ IdNumber = Annotated[
 
 
 class Party(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "person",
+                    "name": "张三",
+                    "id_number": "110101199001011237",
+                    "phone": "13812345678",
+                }
+            ]
+        },
+    )
 
     type: PartyType
     name: ShortText

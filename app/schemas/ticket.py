@@ -13,7 +13,11 @@ Channel = Literal["phone", "web", "app", "wechat", "email", "agency"]
 TicketType = Literal["consultation", "help", "complaint", "report", "suggestion"]
 Priority = Literal["urgent", "normal"]
 District = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-CategoryCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+CategoryCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    Field(examples=["zhandao_jingying"]),
+]
 
 
 class Location(BaseModel):
@@ -129,7 +133,18 @@ class TicketPublic(BaseModel):
 
 
 class CategoryCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "gongxiang_danche",
+                    "name": "共享单车乱停放",
+                    "parent_code": "chengshi_guanli",
+                }
+            ]
+        },
+    )
 
     code: CategoryCode
     name: ShortText
@@ -150,8 +165,8 @@ class CategoryUpdate(PatchModel):
         }
     )
 
-    name: ShortText | None = None
-    parent_code: CategoryCode | None = None
+    name: ShortText | None = Field(default=None, examples=["占道经营（早市）"])
+    parent_code: CategoryCode | None = Field(default=None, examples=["chengshi_guanli"])
     default_department_id: uuid.UUID | None = None
     sign_limit_working_days: Annotated[int, Field(ge=1, le=30)] | None = None
     reply_limit_working_days: Annotated[int, Field(ge=1, le=60)] | None = None

@@ -135,7 +135,11 @@ async def _open_service(session: AsyncSession, code: str) -> ApprovalService:
         )
     if service.department_id is None:
         raise UnprocessableEntity(
-            f"Service {code!r} has no responsible department yet", code="service_not_assigned"
+            f"Service {code!r} has no responsible department yet: an administrator assigns "
+            f"one with PATCH /api/v1/approval-services/{service.id} "
+            '{"department_id": "<department id>"}, or lists it under `services:` in the '
+            "organisation file of `python -m app setup --file org.yaml`",
+            code="service_not_assigned",
         )
     return service
 

@@ -13,9 +13,16 @@ from app.errors import Conflict, UnprocessableEntity
 from app.models.identity import Department
 
 
-async def check_department(session: AsyncSession, department_id: uuid.UUID | None) -> None:
+async def check_department(
+    session: AsyncSession, department_id: uuid.UUID | None, field: str = "department_id"
+) -> None:
+    """``field`` is the body field that named the department, so the 422 points at it."""
     if department_id is not None and await session.get(Department, department_id) is None:
-        raise UnprocessableEntity("department_id names no department", code="unknown_department")
+        raise UnprocessableEntity(
+            f"{field} names no department",
+            code="unknown_department",
+            errors=[{"loc": ["body", field], "msg": "no department has this id"}],
+        )
 
 
 async def flush_unique(session: AsyncSession, what: str) -> None:

@@ -22,6 +22,9 @@ from app.services import login_throttle
 from app.services.catalogue_checks import check_department, flush_unique
 from app.services.password_policy import check_password, weakness
 from app.services.versioning import check_if_match, save_versioned
+from app.startup import StartupRefused
+from app.workflow.registry import record_kinds
+from app.workflow.roles import roles_needing_department
 
 log = structlog.get_logger(__name__)
 # Computed by the database, so two concurrent revocations both count.
@@ -36,7 +39,7 @@ async def get_department(session: AsyncSession, department_id: uuid.UUID) -> Dep
 
 
 async def create_department(session: AsyncSession, data: DepartmentCreate) -> Department:
-    await check_department(session, data.parent_id)
+    await check_department(session, data.parent_id, "parent_id")
     department = Department(**data.model_dump())
     session.add(department)
     await flush_unique(session, f"A department with code {data.code!r}")
@@ -51,7 +54,7 @@ async def update_department(
     if changes.get("parent_id") is not None:
         if changes["parent_id"] == department.id:
             raise UnprocessableEntity("A department cannot be its own parent")
-        await check_department(session, changes["parent_id"])
+        await check_department(session, changes["parent_id"], "parent_id")
     try:
         async with session.begin_nested():
             await save_versioned(session, department, department.version, changes)
@@ -75,7 +78,22 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
     return user
 
 
+def check_roles_have_department(roles: list[str], department_id: uuid.UUID | None) -> None:
+    """A handler, clerk or inspector without a department would see and do nothing."""
+    needing = sorted(set(roles) & roles_needing_department([k.workflow for k in record_kinds()]))
+    if needing and department_id is None:
+        raise UnprocessableEntity(
+            f"The role(s) {', '.join(needing)} work within a department: give department_id "
+            "(GET /api/v1/departments lists them)",
+            code="department_required",
+            errors=[
+                {"loc": ["body", "department_id"], "msg": "required for " + ", ".join(needing)}
+            ],
+        )
+
+
 async def create_user(session: AsyncSession, data: UserCreate) -> User:
+    check_roles_have_department([str(role) for role in data.roles], data.department_id)
     await check_department(session, data.department_id)
     await check_password(data.password, data.username, [data.full_name])
     values = data.model_dump(exclude={"password"})
@@ -93,6 +111,10 @@ async def update_user(
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"password"})
     if "roles" in changes and changes["roles"] is not None:
         changes["roles"] = sorted({str(role) for role in changes["roles"]})
+    check_roles_have_department(
+        changes["roles"] if changes.get("roles") is not None else user.roles,
+        changes.get("department_id", user.department_id),
+    )
     if "department_id" in changes:
         await check_department(session, changes["department_id"])
     if data.password is not None:
@@ -175,14 +197,18 @@ async def bootstrap_admin(session: AsyncSession, settings: Settings) -> None:
     if password:
         reason = weakness(password, settings.admin_username)
         if reason is not None:
-            raise ValueError(f"GOVFLOW_ADMIN_PASSWORD is refused: {reason}")
+            raise StartupRefused(
+                f"GOVFLOW_ADMIN_PASSWORD is refused: {reason}; choose a longer, less "
+                "guessable one, or leave it unset to have one generated"
+            )
     else:
         password = secrets.token_urlsafe(18)
         log.warning(
             "bootstrap_admin_password_generated",
             username=settings.admin_username,
             password=password,
-            note="shown once: sign in and change it",
+            note="shown once: sign in and change it with POST /api/v1/me/password, or set a "
+            f"new one with `python -m app users reset-password {settings.admin_username}`",
         )
     session.add(
         User(

@@ -72,7 +72,7 @@ async def get_category(session: AsyncSession, category_id: uuid.UUID) -> TicketC
 
 
 async def create_category(session: AsyncSession, data: CategoryCreate) -> TicketCategory:
-    await check_department(session, data.default_department_id)
+    await check_department(session, data.default_department_id, "default_department_id")
     await _check_parent(session, data.parent_code)
     category = TicketCategory(**data.model_dump())
     session.add(category)
@@ -86,7 +86,7 @@ async def update_category(
 ) -> TicketCategory:
     check_if_match(if_match, category.version)
     changes = data.model_dump(exclude_unset=True)
-    await check_department(session, changes.get("default_department_id"))
+    await check_department(session, changes.get("default_department_id"), "default_department_id")
     await _check_parent(session, changes.get("parent_code"))
     await save_versioned(session, category, category.version, changes)
     await catalogue.changed(session)

@@ -1,6 +1,7 @@
 """Workflow definitions as JSON and as Mermaid ``stateDiagram-v2`` text.
 
-``python -m app.workflow.diagram`` rewrites the diagrams in README.md from the definitions.
+``python -m app.workflow.diagram`` rewrites the diagrams in README.md from the definitions,
+and the roles table in docs/roles.md (and in README.md where it has the roles markers).
 """
 
 import re
@@ -9,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from app.workflow.definition import Action, ClockEffect, Workflow
+from app.workflow.roles import markdown_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+ROLES_DOC = README.parent / "docs" / "roles.md"
 BEGIN, END = "<!-- workflow-diagrams:begin -->", "<!-- workflow-diagrams:end -->"
+ROLES_BEGIN, ROLES_END = "<!-- roles-table:begin -->", "<!-- roles-table:end -->"
 
 
 def mermaid(workflow: Workflow) -> str:
@@ -66,9 +70,29 @@ def readme_block(workflows: list[Workflow]) -> str:
     return "\n".join(parts)
 
 
+def roles_block(workflows: list[Workflow]) -> str:
+    return "\n".join([ROLES_BEGIN, markdown_table(workflows), ROLES_END])
+
+
+def roles_document(workflows: list[Workflow]) -> str:
+    return "\n".join(
+        [
+            "# Roles",
+            "",
+            "Generated from the workflow definitions by `python -m app.workflow.diagram`; "
+            "`GET /api/v1/roles` serves the same.",
+            "",
+            roles_block(workflows),
+            "",
+        ]
+    )
+
+
 def rewrite_readme(text: str, workflows: list[Workflow]) -> str:
     pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
-    return pattern.sub(lambda _: readme_block(workflows), text)
+    text = pattern.sub(lambda _: readme_block(workflows), text)
+    roles = re.compile(re.escape(ROLES_BEGIN) + ".*?" + re.escape(ROLES_END), re.DOTALL)
+    return roles.sub(lambda _: roles_block(workflows), text)
 
 
 def main() -> int:
@@ -79,6 +103,7 @@ def main() -> int:
     README.write_text(
         rewrite_readme(README.read_text(encoding="utf-8"), workflows), encoding="utf-8"
     )
+    ROLES_DOC.write_text(roles_document(workflows), encoding="utf-8")
     return 0
 
 
