@@ -45,6 +45,8 @@ SEEDED_BY_FIELD = {
     "duplicate_of": "other_ticket",
     "user_id": "officer",
     "file_id": "file",
+    "units": "department",
+    "record_id": "delivered_approval",
 }
 # path prefix, path parameter -> the seeded record
 SEEDED_BY_PATH = {
@@ -59,6 +61,11 @@ SEEDED_BY_PATH = {
     ("/api/v1/webhooks", "webhook_id"): "webhook",
     ("/api/v1/approval-services", "service_id"): "service",
     ("/api/v1/calendar/days", "date"): "date",
+    ("/api/v1/reports", "programme"): "programme",
+    ("/api/v1/reports", "period"): "month",
+    ("/api/v1/assessments", "programme"): "programme",
+    ("/api/v1/assessments", "period"): "quarter",
+    ("/api/v1/rectifications", "record_id"): "rectification",
 }
 
 
@@ -175,7 +182,38 @@ async def seed(world: World) -> dict[str, Any]:
         assert response.status_code == 200, response.text
     categories = await listed("/api/v1/ticket-categories")
     ticket = factories.ticket_body()
+    programme = substitute(example_body("ProgrammeCreate", world), {"department": department["id"]})
+    programme["units"] = [str(department["id"])]
+    assert (await staff.post("/api/v1/reports", json=programme)).status_code == 201
+    scheme = example_body("AssessmentScheme", world)
+    scheme_url = f"/api/v1/assessments/{programme['code']}/scheme"
+    assert (await staff.put(scheme_url, json=scheme)).status_code == 200
+
+    async def delivered_approval() -> str:
+        record = await created("/api/v1/approvals", example_body("ApprovalCreate", world))
+        for action, body in (
+            ("accept", {}),
+            ("recommend", {"opinion": "approve"}),
+            ("approve", {}),
+            ("deliver", {"method": "electronic"}),
+        ):
+            moved = await staff.post(f"/api/v1/approvals/{record}/actions/{action}", json=body)
+            assert moved.status_code == 200, moved.text
+        return str(record)
+
+    # A bad rating of a delivered approval opens the rectification the examples act on.
+    rated = await delivered_approval()
+    rating = await staff.post(
+        "/api/v1/ratings",
+        json={"kind": "approval", "record_id": rated, "level": "very_unsatisfied"},
+    )
+    assert rating.status_code == 201, rating.text
     return {
+        "programme": programme["code"],
+        "month": f"{programme['year']}-09",
+        "quarter": f"{programme['year']}-Q3",
+        "delivered_approval": await delivered_approval(),
+        "rectification": rating.json()["rectification_id"],
         "department": department["id"],
         "parent_department": parent["id"],
         "user": (await world.user("handler", department=department)).id,

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.config import JsonDict
 
 from app.schemas.common import Reason, ShortText
 
@@ -17,6 +18,45 @@ Quantity = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# Swagger's examples, each accepted as sent (tests/test_request_examples.py): the year's
+# programme of the rural-environment plan, and its scheme.
+PROGRAMME_EXAMPLE: JsonDict = {
+    "code": "rural-env-2026",
+    "name": "农村人居环境整治提升",
+    "year": 2026,
+    "due_day": 15,
+    "items": [
+        {
+            "code": "toilets",
+            "name": "三格化粪池新建/改造",
+            "unit": "户",
+            "annual_target": "2880",
+            "schedule": [{"month": 8, "share": "0.7"}, {"month": 12, "share": "1"}],
+            "unit_targets": {},
+        }
+    ],
+    "units": ["3fa85f64-5717-4562-b3fc-2c963f66afa6"],
+}
+SCHEME_EXAMPLE: JsonDict = {
+    "items": [
+        {
+            "code": "toilets",
+            "name": "户厕改造",
+            "max_score": "100",
+            "measures": "toilets",
+            "preparation_share": "0.4",
+            "deduction_per_10pct_short": "3",
+            "late_report_deduction": "2",
+            "late_report_cap": "6",
+        }
+    ],
+    "total_cap": "100",
+    "bonus": {"cap": "10", "ranking": ["1.5", "1", "0.5"]},
+    "false_report": {"max_penalty": "5", "loses_bonus": True},
+    "year_weights": {"Q2": "0.2", "Q3": "0.2", "Q4": "0.6"},
+}
 
 
 class Checkpoint(Strict):
@@ -54,6 +94,8 @@ class ReportItemSpec(Strict):
 
 
 class ProgrammeCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [PROGRAMME_EXAMPLE]})
+
     code: Code
     name: ShortText
     year: int = Field(ge=2000, le=2100)
@@ -92,6 +134,20 @@ class Figure(Strict):
 
 
 class SubmissionCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "figures": [
+                        {"item": "toilets", "completed": "1500", "preparation_done": False}
+                    ],
+                    "note": "",
+                }
+            ]
+        },
+    )
+
     department_id: uuid.UUID | None = Field(
         default=None, description="The reporting unit; defaults to the caller's department."
     )
@@ -170,6 +226,8 @@ class FalseReportRule(Strict):
 
 
 class AssessmentScheme(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SCHEME_EXAMPLE]})
+
     items: list[ItemRule] = Field(min_length=1, max_length=50)
     total_cap: Points = Decimal(100)
     bonus: BonusRule = Field(default_factory=BonusRule)
@@ -194,6 +252,21 @@ class SchemePublic(AssessmentScheme):
 
 
 class FindingCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "department_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "kind": "deduction",
+                    "item": "toilets",
+                    "points": "2",
+                    "reason": "暗访：村道两侧垃圾堆放",
+                }
+            ]
+        },
+    )
+
     department_id: uuid.UUID
     kind: Literal["deduction", "bonus", "false_report"]
     item: Code | None = Field(default=None, description="The scheme item, for a deduction.")
@@ -220,6 +293,19 @@ class FindingPublic(BaseModel):
 
 
 class AdjustmentCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "department_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "points": "3",
+                    "reason": "受台风影响，工期顺延",
+                }
+            ]
+        },
+    )
+
     department_id: uuid.UUID
     points: Annotated[Decimal, Field(ge=-100, le=100, max_digits=6, decimal_places=2)]
     reason: Reason
@@ -308,6 +394,21 @@ RatingLevel = Literal[
 
 
 class RatingCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "approval",
+                    "record_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "level": "satisfied",
+                    "comment": "",
+                    "real_name": True,
+                }
+            ]
+        },
+    )
+
     kind: Literal["approval", "ticket"]
     record_id: uuid.UUID
     level: RatingLevel = Field(

@@ -111,10 +111,13 @@ async def update_user(
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"password"})
     if "roles" in changes and changes["roles"] is not None:
         changes["roles"] = sorted({str(role) for role in changes["roles"]})
-    check_roles_have_department(
-        changes["roles"] if changes.get("roles") is not None else user.roles,
-        changes.get("department_id", user.department_id),
-    )
+    if "roles" in changes or "department_id" in changes:
+        # Only a change of roles or department can leave a role without its department:
+        # an account made before the rule can still be deactivated or renamed.
+        check_roles_have_department(
+            changes["roles"] if changes.get("roles") is not None else user.roles,
+            changes.get("department_id", user.department_id),
+        )
     if "department_id" in changes:
         await check_department(session, changes["department_id"])
     if data.password is not None:
