@@ -10,6 +10,7 @@ GovflowError (500, internal_error)
 │   └── IdempotencyKeyReused (409, idempotency_key_reused)
 ├── PreconditionFailed (412, version_mismatch)
 ├── PayloadTooLarge (413, payload_too_large)
+├── UnsupportedMediaType (415, unsupported_media_type)
 ├── UnprocessableEntity (422, validation_error / guard_failed / ...)
 ├── TooManyRequests (429, rate_limited) — carries Retry-After
 └── ServiceUnavailable (503, service_unavailable)
@@ -93,6 +94,10 @@ class PreconditionFailed(GovflowError):
 
 class PayloadTooLarge(GovflowError):
     status_code, code, title = 413, "payload_too_large", "Content Too Large"
+
+
+class UnsupportedMediaType(GovflowError):
+    status_code, code, title = 415, "unsupported_media_type", "Unsupported Media Type"
 
 
 class UnprocessableEntity(GovflowError):

@@ -13,7 +13,12 @@ from app.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.errors import install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
-from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware, UnexpectedErrorMiddleware
+from app.middleware import (
+    BodyLimitMiddleware,
+    ObservabilityMiddleware,
+    UnexpectedErrorMiddleware,
+    is_safe_request_id,
+)
 from app.models.base import utcnow
 from app.openapi import install_openapi
 from app.routers import (
@@ -142,7 +147,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(ObservabilityMiddleware)
     app.add_middleware(
-        CorrelationIdMiddleware, header_name="X-Request-ID", update_request_header=True
+        CorrelationIdMiddleware,
+        header_name="X-Request-ID",
+        update_request_header=True,
+        validator=is_safe_request_id,
     )
     return app
 
