@@ -14,7 +14,7 @@ from app.errors import (
     UnsupportedMediaType,
     problem_responses,
 )
-from app.schemas.identity import DepartmentPublic, Me, TokenResponse
+from app.schemas.identity import DepartmentPublic, Me, PasswordChange, TokenResponse
 from app.security import create_access_token
 from app.services import identity
 
@@ -138,3 +138,33 @@ async def revoke_sessions(actor: CurrentActor, session: SessionDep) -> Response:
         raise Forbidden("Only a signed-in user has sessions; rotate an API client's key instead")
     await identity.revoke_sessions(session, actor.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/me/password",
+    response_model=TokenResponse,
+    summary="Change my password",
+    description="Any signed-in user changes their own password by sending the current one. "
+    "The new one follows the same rules as everywhere (422 `weak_password`). Every token "
+    "issued before stops working, on every device; the answer carries a fresh token for "
+    "this one. A wrong current password is 403 `wrong_current_password` and counts like a "
+    "failed sign-in (429 with `Retry-After` once locked). Forgotten passwords are reset "
+    "by an administrator.",
+    responses=problem_responses(401, 403, 422, 429),
+    operation_id="me_password_change",
+)
+async def change_my_password(
+    body: PasswordChange,
+    request: Request,
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenResponse:
+    if actor.kind != "user":
+        raise Forbidden("Only a signed-in user has a password; rotate an API client's key instead")
+    address = request.client.host if request.client else None
+    user = await identity.change_own_password(
+        session, settings, actor.id, body.current_password, body.new_password, address
+    )
+    token, expires_in = create_access_token(settings, user.id, user.token_version)
+    return TokenResponse(access_token=token, expires_in=expires_in)

@@ -44,6 +44,11 @@ class TokenResponse(BaseModel):
     expires_in: int
 
 
+class PasswordChange(StrictModel):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    new_password: Password
+
+
 class DepartmentCreate(StrictModel):
     code: Code
     name: Name
