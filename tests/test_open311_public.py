@@ -266,8 +266,11 @@ async def served(app: Any) -> AsyncIterator[str]:
         uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
     )
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    for _ in range(200):  # uvicorn offers no event to wait on
+        if server.started:
+            break
         await asyncio.sleep(0.05)
+    assert server.started, "the server did not start"
     yield f"http://127.0.0.1:{port}{BASE}"
     server.should_exit = True
     await task
