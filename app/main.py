@@ -8,6 +8,7 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app import __version__
 from app.config import Settings, get_settings
 from app.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.errors import install_error_handlers
@@ -32,6 +33,7 @@ from app.routers import (
     open311,
     oversight,
     parties,
+    problems,
     ratings,
     stats,
     ticket_catalogue,
@@ -96,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="govflow",
-        version="1.0.0",
+        version=__version__,
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
@@ -120,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         oversight,
         parties,
         health,
+        problems,
     ):
         app.include_router(module.router)
     app.include_router(tickets.action_router)

@@ -138,7 +138,7 @@ async def test_services_are_the_active_ticket_categories(
     assert xml.find("service/metadata") is not None
     assert xml.findtext("service/metadata") == "false"
 
-    categories = (await world.as_(admin).get("/api/v1/ticket-categories")).json()
+    categories = (await world.as_(admin).get("/api/v1/ticket-categories")).json()["items"]
     [other] = [c for c in categories if c["code"] == "qita"]
     deactivated = await world.as_(admin).patch(
         f"/api/v1/ticket-categories/{other['id']}", json={"is_active": False}
