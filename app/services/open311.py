@@ -108,8 +108,10 @@ def discovery(endpoint_url: str, production: bool) -> Discovery:
     return Discovery(
         changeset=CHANGESET,
         contact="The 12345 hotline's integration desk, through the city's administrators.",
-        key_service="Keys are API clients' keys, issued by administrators "
-        "(POST /api/v1/api-clients) with the scopes tickets:read and tickets:write.",
+        key_service="Reading needs no key (the public view); a partner agency's key shows "
+        "the fuller view, and filing needs one. Keys are API clients' keys, issued by "
+        "administrators (POST /api/v1/api-clients) with the scopes tickets:read and "
+        "tickets:write.",
         endpoints=[
             DiscoveryEndpoint(
                 specification=SPECIFICATION,
