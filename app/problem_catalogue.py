@@ -275,4 +275,9 @@ PROBLEMS: dict[str, ProblemKind] = {
     "service_unavailable": _kind(
         503, "The database is not reachable right now; nothing was changed.", RETRY
     ),
+    "storage_unavailable": _kind(
+        503,
+        "The file storage cannot be written right now; nothing was stored.",
+        RETRY + " Administrators: check the storage folder or bucket.",
+    ),
 }
