@@ -11,9 +11,12 @@ def _package_version() -> str:
     try:
         return version("govflow")
     except PackageNotFoundError:
-        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
-        with pyproject.open("rb") as file:
-            return str(tomllib.load(file)["project"]["version"])
+        pass
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    if not pyproject.is_file():  # the app's files alone, neither installed nor checked out
+        return "0+unknown"
+    with pyproject.open("rb") as file:
+        return str(tomllib.load(file)["project"]["version"])
 
 
 __version__ = _package_version()
