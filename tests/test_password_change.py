@@ -4,7 +4,7 @@ from typing import Any
 
 from httpx import AsyncClient
 
-from tests.conftest import World
+from tests.conftest import AuthedClient, World
 from tests.factories import PASSWORD
 
 URL = "/api/v1/me/password"
@@ -115,3 +115,16 @@ async def test_changing_a_password_needs_a_token(client: AsyncClient) -> None:
         URL, json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}
     )
     assert anonymous.status_code == 401
+
+
+async def test_a_replayed_password_change_does_not_show_the_token_again(world: World) -> None:
+    citizen = await world.user("citizen")
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    headers = {"Idempotency-Key": "5b3c1d2e-0f7a-4c1b-9e8d-7a6b5c4d3e2f"}
+    first = await world.as_(citizen).post(URL, json=body, headers=headers)
+    assert first.status_code == 200 and first.json()["access_token"]
+    fresh = AuthedClient(world.client, _bearer(first.json()["access_token"]))
+    replay = await fresh.post(URL, json=body, headers=headers)
+    assert replay.status_code == 200, replay.text  # the replay, not a second change
+    assert "access_token" not in replay.json()
+    assert first.json()["access_token"] not in replay.text
