@@ -210,7 +210,7 @@ async def test_extended_attributes_on_request(
 
 
 async def test_request_updates_follow_status_changes_since_a_time(
-    world: World, client: AsyncClient, writer: str
+    world: World, client: AsyncClient, writer: str, reader: str
 ) -> None:
     number = await _file(client, writer)
     department = await world.department("CY-CG", name="朝阳城管")
@@ -234,6 +234,9 @@ async def test_request_updates_follow_status_changes_since_a_time(
     assert [u["external_status_code"] for u in updates] == ["new", "dispatched", "in_progress"]
     assert len({u["update_id"] for u in updates}) == 3
     assert all(u["media_url"] is None for u in updates)  # the public view
+    partner = await client.get(f"{BASE}/servicerequestupdates.json", params={"api_key": reader})
+    assert [u["update_id"] for u in _ok(partner)] == [u["update_id"] for u in updates]
+    assert {u["media_url"] for u in _ok(partner)} == {MEDIA}
     later = (utcnow() + timedelta(minutes=5)).isoformat()
     since = await client.get(f"{BASE}/servicerequestupdates.json", params={"start_date": later})
     assert _ok(since) == []
