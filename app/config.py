@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     log_json: bool = True
     api_key_grace_seconds: int = Field(default=24 * 3600, ge=0)
     api_client_rate_limit_per_minute: int = Field(default=600, ge=1)
+    # Open311 reads without a key, per client address (an IPv6 address's /64).
+    open311_public_rate_limit_per_minute: int = Field(default=60, ge=1)
     webhook_max_age_seconds: int = Field(default=24 * 3600, ge=60)
     webhook_failure_threshold: int = Field(default=10, ge=1)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -10,6 +10,7 @@ GovflowError (500, internal_error)
 │   └── IdempotencyKeyReused (409, idempotency_key_reused)
 ├── PreconditionFailed (412, version_mismatch)
 ├── PayloadTooLarge (413, payload_too_large)
+├── UnsupportedMediaType (415, unsupported_media_type)
 ├── UnprocessableEntity (422, validation_error / guard_failed / ...)
 ├── TooManyRequests (429, rate_limited) — carries Retry-After
 └── ServiceUnavailable (503, service_unavailable)
@@ -35,9 +36,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://govflow.example.gov.cn/problems/"
+# Relative (RFC 9457 §3.1.1): the app's own page for each code, app.routers.problems.
+PROBLEM_TYPE_BASE = "/problems/"
 
 log = structlog.get_logger(__name__)
+# RFC 9110's names; Python 3.11's HTTPStatus still has RFC 7231's for these two.
+_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+def status_title(status: int) -> str:
+    return _TITLES.get(status) or HTTPStatus(status).phrase
 
 
 class GovflowError(Exception):
@@ -101,6 +109,10 @@ class PayloadTooLarge(GovflowError):
     status_code, code, title = 413, "payload_too_large", "Content Too Large"
 
 
+class UnsupportedMediaType(GovflowError):
+    status_code, code, title = 415, "unsupported_media_type", "Unsupported Media Type"
+
+
 class UnprocessableEntity(GovflowError):
     status_code, code, title = 422, "validation_error", "Unprocessable Content"
 
@@ -147,7 +159,7 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
-        "title": title or HTTPStatus(status).phrase,
+        "title": title or status_title(status),
         "status": status,
         "detail": detail,
         "code": code,
@@ -204,6 +216,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        unreadable = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+        if unreadable:
+            return _malformed_json(request, unreadable[0])
         return problem_response(
             422,
             "validation_error",
@@ -318,12 +333,28 @@ def unexpected_error_response(
     )
 
 
+def _malformed_json(request: Request, error: dict[str, Any]) -> JSONResponse:
+    """A body that is not JSON at all is unreadable (400), not invalid content (422)."""
+    loc = error.get("loc", ())
+    position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    reason = str((error.get("ctx") or {}).get("error", "JSON decode error"))
+    where = f" at character {position}" if position is not None else ""
+    return problem_response(
+        400,
+        "malformed_json",
+        f"The request body is not valid JSON ({reason}{where}): send a JSON document with "
+        "Content-Type: application/json",
+        instance=request.url.path,
+        position=position,
+    )
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries declaring problem documents for these statuses."""
     return {
         status: {
             "model": Problem,
-            "description": HTTPStatus(status).phrase,
+            "description": status_title(status),
             "content": {PROBLEM_MEDIA_TYPE: {}},
         }
         for status in statuses

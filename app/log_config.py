@@ -38,3 +38,7 @@ def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None
     # app.middleware.ObservabilityMiddleware is the access log instead, whatever the
     # command line (``--no-access-log`` in ``make run`` and the image says the same).
     logging.getLogger("uvicorn.access").disabled = True
+    # asgi-correlation-id writes a plain-text warning of its own for every request whose
+    # X-Request-ID it replaces: with its default (UUID-only) check, every request from a
+    # gateway was logged twice. The request line carries the id that was used.
+    logging.getLogger("asgi_correlation_id").setLevel(logging.ERROR)

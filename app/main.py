@@ -9,13 +9,19 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import DBAPIError
 
+from app import __version__
 from app.config import Settings, get_settings
 from app.control_characters import refuse_control_characters
 from app.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.errors import install_error_handlers
 from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
-from app.middleware import BodyLimitMiddleware, ObservabilityMiddleware, UnexpectedErrorMiddleware
+from app.middleware import (
+    BodyLimitMiddleware,
+    ObservabilityMiddleware,
+    UnexpectedErrorMiddleware,
+    is_safe_request_id,
+)
 from app.models.base import utcnow
 from app.openapi import install_docs, install_openapi
 from app.routers import (
@@ -29,6 +35,7 @@ from app.routers import (
     open311,
     oversight,
     parties,
+    problems,
     ratings,
     stats,
     ticket_catalogue,
@@ -106,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="govflow",
-        version="1.0.0",
+        version=__version__,
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
@@ -134,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         oversight,
         parties,
         health,
+        problems,
     ):
         app.include_router(module.router)
     app.include_router(tickets.action_router)
@@ -161,7 +169,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(ObservabilityMiddleware)
     app.add_middleware(
-        CorrelationIdMiddleware, header_name="X-Request-ID", update_request_header=True
+        CorrelationIdMiddleware,
+        header_name="X-Request-ID",
+        update_request_header=True,
+        validator=is_safe_request_id,
     )
     app.add_middleware(OneLineStartupFailure)
     return app

@@ -1,5 +1,6 @@
 """Cross-cutting ASGI middleware: body limit, security headers, access log and metrics."""
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 
@@ -31,6 +32,16 @@ SECURITY_HEADERS = {
 }
 # The Swagger UI loads its script and styles from a CDN; the API itself needs none.
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+
+
+# A caller's request id is kept when it is printable ASCII of reasonable length (UUIDs,
+# 32 hex characters, gateways' own trace formats); anything else could forge log lines or
+# break headers, and is replaced by a fresh UUID.
+SAFE_REQUEST_ID = re.compile(r"[!-~](?:[ -~]{0,126}[!-~])?")
+
+
+def is_safe_request_id(value: str) -> bool:
+    return SAFE_REQUEST_ID.fullmatch(value) is not None
 
 
 class _BodyTooLarge(Exception):

@@ -24,7 +24,8 @@ from app.errors import PROBLEM_MEDIA_TYPE, Problem
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 ALWAYS = {
-    "400": "Bad Request: the body or a parameter could not be read",
+    "400": "Bad Request: the body or a parameter could not be read (`malformed_json`: the "
+    "body is not valid JSON)",
     "500": "Internal Server Error",
     "503": "Service Unavailable: the database is not reachable; retry after `Retry-After`",
 }

@@ -138,7 +138,7 @@ async def test_services_are_the_active_ticket_categories(
     assert xml.find("service/metadata") is not None
     assert xml.findtext("service/metadata") == "false"
 
-    categories = (await world.as_(admin).get("/api/v1/ticket-categories")).json()
+    categories = (await world.as_(admin).get("/api/v1/ticket-categories")).json()["items"]
     [other] = [c for c in categories if c["code"] == "qita"]
     deactivated = await world.as_(admin).patch(
         f"/api/v1/ticket-categories/{other['id']}", json={"is_active": False}
@@ -256,13 +256,12 @@ async def test_a_request_refused_after_the_ticket_was_written_leaves_nothing_beh
     assert (await _filed_id(client, writer["api_key"])).endswith("-00001")
 
 
-async def test_bad_or_missing_key_is_401(client: Any) -> None:
-    _assert_standard_error(await _file(client, "gf_nope_x"), 401)
-    _assert_standard_error(await _file(client, "gf_nope_x", fmt="xml"), 401)
-    _assert_standard_error(await _file(client, ""), 401)
-    _assert_standard_error(await client.get(f"{BASE}/requests.json"), 401)
+async def test_an_invalid_key_is_403_and_a_missing_one_on_filing_is_400(client: Any) -> None:
+    _assert_standard_error(await _file(client, "gf_nope_x"), 403)
+    _assert_standard_error(await _file(client, "gf_nope_x", fmt="xml"), 403)
+    _assert_standard_error(await _file(client, ""), 400)
     listed = await client.get(f"{BASE}/requests.xml", params={"api_key": "nope"})
-    _assert_standard_error(listed, 401)
+    _assert_standard_error(listed, 403)
     assert "WWW-Authenticate" not in listed.headers
 
 

@@ -18,12 +18,12 @@ async def test_unknown_path_and_wrong_method_are_problems(client: AsyncClient) -
     assert wrong.json()["code"] == "method_not_allowed"
 
 
-async def test_malformed_json_is_a_422_problem(world: World, admin: Person) -> None:
+async def test_malformed_json_is_a_400_problem(world: World, admin: Person) -> None:
     response = await world.as_(admin).post(
         "/api/v1/departments", content=b"{not json", headers={"Content-Type": "application/json"}
     )
-    assert response.status_code == 422
-    assert response.json()["errors"]
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_json"
 
 
 async def test_request_id_is_echoed_or_generated(client: AsyncClient) -> None:

@@ -420,7 +420,7 @@ async def test_category_changes_apply_to_the_next_ticket_in_every_process(
     """Each process keeps a copy of the catalogue; a change, here or in another process,
     is seen by the next request."""
     operator = hotline["operator"]
-    categories = (await world.as_(admin).get("/api/v1/ticket-categories")).json()
+    categories = (await world.as_(admin).get("/api/v1/ticket-categories")).json()["items"]
     category = next(c for c in categories if c["code"] == "shizheng_sheshi")
     assert (await _create(world, operator, category_code="shizheng_sheshi"))["status"] == "new"
     patched = await world.as_(admin).patch(
@@ -446,7 +446,9 @@ async def test_category_changes_apply_to_the_next_ticket_in_every_process(
 async def test_seeded_categories_include_city_management_tree(
     world: World, hotline: dict[str, Any]
 ) -> None:
-    categories = (await world.as_(hotline["operator"]).get("/api/v1/ticket-categories")).json()
+    categories = (await world.as_(hotline["operator"]).get("/api/v1/ticket-categories")).json()[
+        "items"
+    ]
     names = {c["name"] for c in categories}
     assert {
         "违法建设",

@@ -32,6 +32,8 @@ class Ticket(WorkflowRecord, table=True):
     district: str = Field(default="", max_length=100)
     lat: float | None = None
     lon: float | None = None
+    # A link to a photo or video of the problem, as Open311 clients send it (never fetched).
+    media_url: str | None = Field(default=None, max_length=1000)
     reporter_name: str | None = Field(default=None, max_length=100)
     reporter_phone: str | None = Field(default=None, max_length=32)
     reporter_anonymous: bool = False

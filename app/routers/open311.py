@@ -17,8 +17,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.actor import Actor
+from app.config import Settings
 from app.deps import SessionDep, SettingsDep, actor_for_api_key, api_key_scheme
-from app.errors import GovflowError, Unauthorized
+from app.errors import BadRequest, Forbidden, GovflowError, Unauthorized
 from app.models.base import utcnow
 from app.schemas.common import IsoDateTime
 from app.schemas.open311 import (
@@ -26,12 +27,15 @@ from app.schemas.open311 import (
     Open311Error,
     RequestCreated,
     RequestForm,
+    RequestUpdate,
     Service,
     ServiceDefinition,
     ServiceRequest,
 )
-from app.services import open311
+from app.services import open311, open311_updates
+from app.services.login_throttle import client_network
 from app.services.open311 import MEDIA_TYPES
+from app.services.rate_limit import count_request
 
 Format = Literal["json", "xml"]
 FormatPath = Annotated[Format, Path(description="`json` or `xml`.")]
@@ -108,10 +112,23 @@ def _responses(model: Any, *errors: int) -> dict[int | str, dict[str, Any]]:
     return answers
 
 
-async def _client(request: Request, session: SessionDep, key: str | None) -> Actor:
-    if not key:
-        raise Unauthorized("api_key is required: an API client's key", code="invalid_api_key")
-    return await actor_for_api_key(request, session, key)
+async def _client(request: Request, session: SessionDep, key: str) -> Actor:
+    """The API client behind a key; the standard answers an invalid key with 403."""
+    try:
+        return await actor_for_api_key(request, session, key)
+    except Unauthorized as exc:
+        raise Forbidden(exc.detail, code=exc.code) from None
+
+
+async def _count_public_read(request: Request) -> None:
+    settings: Settings = request.app.state.settings
+    network = client_network(request.client.host if request.client else None)
+    # A transaction of its own, as for API clients: the counter row is not held meanwhile.
+    async with request.app.state.sessionmaker() as counter_session:
+        await count_request(
+            counter_session, f"open311:{network}", settings.open311_public_rate_limit_per_minute
+        )
+        await counter_session.commit()
 
 
 async def reading_client(
@@ -122,14 +139,32 @@ async def reading_client(
         str | None,
         Query(
             max_length=200,
-            description="An API client's key with `tickets:read` (or send it as `X-API-Key`).",
+            description="Optional: an API client's key with `tickets:read` (or send it as "
+            "`X-API-Key`) for the partner's view; without one, the public view.",
         ),
     ] = None,
-) -> Actor:
-    return await _client(request, session, api_key or header_key)
+) -> Actor | None:
+    """A partner's client with a key; None, the public, without one (counted per address)."""
+    key = api_key or header_key
+    if key:
+        return await _client(request, session, key)
+    await _count_public_read(request)
+    return None
 
 
-ReadingClient = Annotated[Actor, Depends(reading_client)]
+ReadingClient = Annotated[Actor | None, Depends(reading_client)]
+ExtensionsQuery = Annotated[
+    bool,
+    Query(description="mySociety's extension: add `extended_attributes` to each request."),
+]
+VIEWS = (
+    "No key is needed: without one, the public view (no reports or confidential tickets, "
+    "the title as description, district and street without the house number, coordinates "
+    "to three decimals, no media link), at most "
+    "`GOVFLOW_OPEN311_PUBLIC_RATE_LIMIT_PER_MINUTE` requests a minute per address. With "
+    "an API key holding `tickets:read`, what that client may read, in full. An invalid key "
+    "is 403. Reporters' names, phones and emails are never shown."
+)
 
 
 @router.get(
@@ -183,13 +218,15 @@ async def read_service(
     "/requests.{format}",
     response_model=list[RequestCreated],
     summary="File a service request",
-    description="Form-encoded, as the standard defines. Needs `api_key` with `tickets:write`, "
+    description="Form-encoded, as the standard defines. Needs `api_key` with `tickets:write` "
+    "(missing: 400; invalid or without the scope: 403), "
     "a `service_code` and a location (`lat` and `long`, or `address_string`). The request "
     "becomes a `new` ticket (channel `agency`, type `complaint`), filed with the API client "
     "as the actor exactly like `POST /api/v1/tickets`; its `service_request_id` is the "
-    "ticket number. `email`, `device_id` and `address_id` are accepted but not kept. "
+    "ticket number. `media_url` is kept as the ticket's link. `email`, `device_id` and "
+    "`address_id` are accepted but not kept. "
     "Answers 200: the standard names no status, and some GeoReport clients accept only 200.",
-    responses=_responses(list[RequestCreated], 400, 401, 403, 422, 429),
+    responses=_responses(list[RequestCreated], 400, 403, 422, 429),
     operation_id="open311_requests_create",
 )
 async def create_request(
@@ -199,7 +236,10 @@ async def create_request(
     session: SessionDep,
     header_key: HeaderKey,
 ) -> Response:
-    actor = await _client(request, session, form.api_key or header_key)
+    key = form.api_key or header_key
+    if not key:
+        raise BadRequest("api_key is required: an API client's key with tickets:write")
+    actor = await _client(request, session, key)
     # Errors are answered inside the request's transaction, which then commits: the
     # savepoint makes sure a refused request leaves nothing behind.
     async with session.begin_nested():
@@ -213,9 +253,8 @@ async def create_request(
     summary="Search service requests",
     description="Newest first, at most 1,000. `service_request_id` (comma-separated ticket "
     "numbers) overrides every other filter. Without dates, the last 90 days; a date range "
-    "spans at most 90 days; dates without an offset are the agency's local time. Needs an "
-    "API key with `tickets:read`. Reporters' names, phones and emails are never shown.",
-    responses=_responses(list[ServiceRequest], 400, 401, 403, 429),
+    "spans at most 90 days; dates without an offset are the agency's local time. " + VIEWS,
+    responses=_responses(list[ServiceRequest], 400, 403, 429),
     operation_id="open311_requests_list",
 )
 async def list_requests(
@@ -230,11 +269,13 @@ async def list_requests(
         str | None, Query(max_length=20, description="`open`, `closed` or `open,closed`.")
     ] = None,
     jurisdiction_id: JurisdictionQuery = None,
+    extensions: ExtensionsQuery = False,
 ) -> Response:
     search = open311.request_search(
         service_request_id, service_code, start_date, end_date, status, utcnow()
     )
-    return _answer(format, "service_requests", await open311.find_requests(session, actor, search))
+    found = await open311.find_requests(session, actor, search, extensions)
+    return _answer(format, "service_requests", found)
 
 
 @router.get(
@@ -242,8 +283,8 @@ async def list_requests(
     response_model=list[ServiceRequest],
     summary="Read a service request",
     description="One request, as a one-element list as the standard defines, by its "
-    "`service_request_id` (the ticket number). Needs an API key with `tickets:read`.",
-    responses=_responses(list[ServiceRequest], 400, 401, 403, 404, 429),
+    "`service_request_id` (the ticket number). " + VIEWS,
+    responses=_responses(list[ServiceRequest], 400, 403, 404, 429),
     operation_id="open311_requests_get",
 )
 async def read_request(
@@ -252,6 +293,31 @@ async def read_request(
     actor: ReadingClient,
     service_request_id: Annotated[str, Path(max_length=32)],
     jurisdiction_id: JurisdictionQuery = None,
+    extensions: ExtensionsQuery = False,
 ) -> Response:
-    found = await open311.get_request(session, actor, service_request_id)
+    found = await open311.get_request(session, actor, service_request_id, extensions)
     return _answer(format, "service_requests", [found])
+
+
+@router.get(
+    "/servicerequestupdates.{format}",
+    response_model=list[RequestUpdate],
+    summary="Status updates of service requests (mySociety extension)",
+    description="Every status change of the requests in the window, oldest first, at most "
+    "1,000: `start_date` and `end_date` as for the search (the last 90 days without "
+    "them, at most 90 days), from the tickets' audit trail; `update_id` is stable. The "
+    "same views as the search: " + VIEWS,
+    responses=_responses(list[RequestUpdate], 400, 403, 429),
+    operation_id="open311_request_updates",
+)
+async def list_request_updates(
+    format: FormatPath,
+    session: SessionDep,
+    actor: ReadingClient,
+    start_date: IsoDateTime | None = None,
+    end_date: IsoDateTime | None = None,
+    jurisdiction_id: JurisdictionQuery = None,
+) -> Response:
+    search = open311.request_search(None, None, start_date, end_date, None, utcnow())
+    updates = await open311_updates.find_updates(session, actor, search)
+    return _answer(format, "service_requests_updates", updates)

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from app.deps import AdminActor, CurrentActor, IfMatch, SessionDep
 from app.errors import problem_responses
+from app.pagination import Page
 from app.schemas.ticket import (
     CategoryCreate,
     CategoryPublic,
@@ -20,17 +21,20 @@ router = APIRouter(prefix="/api/v1", tags=["ticket catalogue"])
 
 @router.get(
     "/ticket-categories",
-    response_model=list[CategoryPublic],
+    response_model=Page[CategoryPublic],
     summary="List ticket categories",
-    description="The whole catalogue, ordered by code; `parent_code` draws the tree.",
+    description="The whole catalogue in one page (`next_cursor` is null), ordered by code; "
+    "`parent_code` draws the tree. A page like every other list.",
     responses=problem_responses(401),
     operation_id="ticket_categories_list",
 )
-async def list_categories(session: SessionDep, _: CurrentActor) -> list[CategoryPublic]:
-    return [
-        CategoryPublic.model_validate(c, from_attributes=True)
-        for c in await catalogue.list_categories(session)
-    ]
+async def list_categories(session: SessionDep, _: CurrentActor) -> Page[CategoryPublic]:
+    return Page(
+        items=[
+            CategoryPublic.model_validate(c, from_attributes=True)
+            for c in await catalogue.list_categories(session)
+        ]
+    )
 
 
 @router.post(

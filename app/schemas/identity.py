@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.models.identity import Role
 from app.schemas.common import PatchModel
+from app.schemas.integration import SHOWN_ONCE
 
 Code = Annotated[
     str,
@@ -42,9 +43,15 @@ class StrictModel(BaseModel):
 
 
 class TokenResponse(BaseModel):
-    access_token: str
+    # Never kept for an Idempotency-Key replay (POST /api/v1/me/password answers one).
+    access_token: str = Field(json_schema_extra=SHOWN_ONCE)
     token_type: str = "bearer"
     expires_in: int
+
+
+class PasswordChange(StrictModel):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    new_password: Password
 
 
 class DepartmentCreate(StrictModel):

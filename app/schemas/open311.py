@@ -101,3 +101,32 @@ class RequestForm(BaseModel):
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None
     ) = None
     media_url: Annotated[Text1000, StringConstraints(pattern=MEDIA_URL)] | None = None
+
+
+class ServiceRequestExtended(ServiceRequest):
+    """A request with mySociety's extended attributes (``extensions=true``)."""
+
+    extended_attributes: dict[str, Any]
+
+
+UpdateStatus = Literal[
+    "OPEN",
+    "ACTION_SCHEDULED",
+    "IN_PROGRESS",
+    "INTERNAL_REFERRAL",
+    "CLOSED",
+    "DUPLICATE",
+    "NO_FURTHER_ACTION",
+]
+
+
+class RequestUpdate(BaseModel):
+    """mySociety's service request update: one status change of a request."""
+
+    update_id: str = Field(description="The audit event's id.")
+    service_request_id: str = Field(description="The ticket number.")
+    status: UpdateStatus
+    updated_datetime: datetime
+    description: str
+    media_url: str | None
+    external_status_code: str = Field(description="The ticket's own state.")

@@ -103,6 +103,9 @@ class TicketPublic(BaseModel):
     title: str
     content: str
     location: Location
+    media_url: str | None = Field(
+        default=None, description="A link to a photo or video, as an Open311 client sent it."
+    )
     reporter: ReporterPublic
     priority: str
     department_id: uuid.UUID | None

@@ -1,9 +1,9 @@
 """Request bodies of the hotline ticket workflow's actions."""
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from app.schemas.common import BoundedDate, LongText, Reason
 from app.schemas.party import Party
@@ -20,7 +20,22 @@ class DispatchBody(ActionBody):
     department_id: uuid.UUID | None = Field(
         default=None, description="Omit to route by the matching routing rule."
     )
-    note: Reason | None = None
+    note: Reason | None = Field(
+        default=None,
+        deprecated=True,
+        exclude=True,
+        description="Deprecated: send `comment`, as for every action. Still accepted, as "
+        "the comment.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _note_is_the_comment(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("note") is None:
+            return data
+        if data.get("comment") not in (None, data["note"]):
+            raise ValueError("send comment only: note is its deprecated name")
+        return {**data, "comment": data["note"], "note": None}
 
 
 class AnswerBody(ActionBody):

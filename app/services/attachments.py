@@ -14,7 +14,13 @@ from sqlmodel import col
 
 from app.actor import Actor
 from app.config import Settings
-from app.errors import Forbidden, GovflowError, NotFound, PayloadTooLarge, UnprocessableEntity
+from app.errors import (
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    UnprocessableEntity,
+    UnsupportedMediaType,
+)
 from app.models.attachment import Attachment
 from app.models.workflow import WorkflowRecord
 from app.services.storage import CHUNK, Storage
@@ -24,10 +30,6 @@ from app.workflow.registry import AttachmentPolicy
 
 # filetype needs this many leading bytes to recognise a format.
 SNIFF_BYTES = 262
-
-
-class UnsupportedMediaType(GovflowError):
-    status_code, code, title = 415, "unsupported_media_type", "Unsupported Media Type"
 
 
 def sanitise_file_name(name: str | None) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.config import Settings
-from app.errors import Conflict, NotFound, Unauthorized, UnprocessableEntity
+from app.errors import Conflict, Forbidden, NotFound, Unauthorized, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.identity import Department, User
 from app.pagination import newest_first_page
@@ -130,18 +130,51 @@ async def update_user(
 
 
 async def change_password(
-    session: AsyncSession, user: User, new_password: str, if_match: str | None = None
+    session: AsyncSession,
+    user: User,
+    new_password: str,
+    if_match: str | None = None,
+    *,
+    field: str = "password",
 ) -> User:
     """Set a new password; every token issued before it stops working."""
     check_if_match(if_match, user.version)
-    await save_versioned(
-        session, user, user.version, await _password_changes(user, new_password, None)
-    )
+    changes = await _password_changes(user, new_password, None, field)
+    await save_versioned(session, user, user.version, changes)
     return user
 
 
-async def _password_changes(user: User, new_password: str, full_name: str | None) -> dict[str, Any]:
-    await check_password(new_password, user.username, [full_name or user.full_name])
+async def change_own_password(
+    session: AsyncSession,
+    settings: Settings,
+    user_id: uuid.UUID,
+    current_password: str,
+    new_password: str,
+    address: str | None,
+) -> User:
+    """A user's own password change, proven by the current password; wrong guesses count
+    against the same throttle as sign-in, so a stolen token cannot try passwords freely."""
+    user = await get_user(session, user_id)
+    now = utcnow()
+    keys = login_throttle.keys_for(settings, user.username, address)
+    await login_throttle.refuse_if_locked(session, keys, now)
+    if not verify_password(current_password, user.password_hash):
+        await login_throttle.count_failure(session, settings, keys, now)
+        await session.commit()
+        raise Forbidden("The current password is not correct", code="wrong_current_password")
+    if new_password == current_password:
+        raise UnprocessableEntity(
+            "The new password is the current one: choose another",
+            code="password_unchanged",
+            errors=[{"loc": ["body", "new_password"], "msg": "same as the current password"}],
+        )
+    return await change_password(session, user, new_password, field="new_password")
+
+
+async def _password_changes(
+    user: User, new_password: str, full_name: str | None, field: str = "password"
+) -> dict[str, Any]:
+    await check_password(new_password, user.username, [full_name or user.full_name], field)
     return {"password_hash": hash_password(new_password), "token_version": _next_token_version}
 
 

@@ -29,7 +29,7 @@ class LoginKeys:
     address: str
 
 
-def _client_network(address: str | None) -> str:
+def client_network(address: str | None) -> str:
     """The address as throttled: an IPv4 address, or an IPv6 address's /64, which one
     subscriber line usually holds whole."""
     try:
@@ -48,7 +48,7 @@ def keys_for(settings: Settings, username: str, address: str | None) -> LoginKey
         message = "\x00".join(parts).encode("utf-8", "backslashreplace")
         return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
-    network = _client_network(address)
+    network = client_network(address)
     return LoginKeys(pair=key("pair", username, network), address=key("address", network))
 
 

@@ -37,6 +37,7 @@ from app.schemas.open311 import (
 )
 from app.schemas.ticket import Location, Reporter, TicketCreate
 from app.services import tickets
+from app.services.open311_public import present, publicly_listed
 from app.services.ticket_catalogue import list_categories
 from app.workflow import engine
 from app.workflows.ticket import OPEN, REPLY_CLOCK, SIGN_CLOCK, TICKET_WORKFLOW
@@ -50,8 +51,8 @@ MEDIA_TYPES = {"json": "application/json", "xml": "text/xml"}
 SEARCH_WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 TITLE_LENGTH = 40
-# Tickets have no media_url column: the link goes into the content, where the department
-# sees it, on a last line of its own that reading splits off again.
+# Before the tickets' media_url column (migration 0017) the link was appended to the
+# content on a last line of its own; reading still splits it off old rows.
 MEDIA_MARK = "\n\nmedia_url: "
 SERVICE_NOTICE = (
     "The hotline dispatches the request to the responsible department, which must "
@@ -108,8 +109,10 @@ def discovery(endpoint_url: str, production: bool) -> Discovery:
     return Discovery(
         changeset=CHANGESET,
         contact="The 12345 hotline's integration desk, through the city's administrators.",
-        key_service="Keys are API clients' keys, issued by administrators "
-        "(POST /api/v1/api-clients) with the scopes tickets:read and tickets:write.",
+        key_service="Reading needs no key (the public view); a partner agency's key shows "
+        "the fuller view, and filing needs one. Keys are API clients' keys, issued by "
+        "administrators (POST /api/v1/api-clients) with the scopes tickets:read and "
+        "tickets:write.",
         endpoints=[
             DiscoveryEndpoint(
                 specification=SPECIFICATION,
@@ -159,8 +162,6 @@ def _check_location(form: RequestForm) -> None:
 
 def _ticket_create(form: RequestForm, category: TicketCategory) -> TicketCreate:
     content = form.description or category.name
-    if form.media_url:
-        content += MEDIA_MARK + form.media_url
     phone = re.sub(r"[\s().]", "", form.phone) if form.phone else None
     try:
         return TicketCreate(
@@ -186,7 +187,9 @@ async def file_request(session: AsyncSession, form: RequestForm, actor: Actor) -
     if category is None:
         raise BadRequest(f"service_code {form.service_code!r} is not a service here")
     _check_location(form)
-    ticket = await tickets.create(session, _ticket_create(form, category), actor)
+    ticket = await tickets.create(
+        session, _ticket_create(form, category), actor, media_url=form.media_url
+    )
     return RequestCreated(
         service_request_id=ticket.number,
         service_notice=SERVICE_NOTICE,
@@ -256,7 +259,7 @@ def _search_clauses(search: RequestSearch) -> list[Any]:
     return clauses
 
 
-def _w3c(value: datetime) -> datetime:
+def w3c_datetime(value: datetime) -> datetime:
     """The agency's local time with its offset, to the second (W3C date and time)."""
     return value.astimezone(get_settings().zone).replace(microsecond=0)
 
@@ -296,7 +299,7 @@ async def _as_requests(session: AsyncSession, rows: list[Ticket]) -> list[Servic
     requests = []
     for ticket in rows:
         is_open = ticket.status in OPEN
-        description, media_url = _split_media(ticket.content)
+        description, old_media_url = _split_media(ticket.content)
         address = ticket.address
         if ticket.district and not address.startswith(ticket.district):
             address = ticket.district + address
@@ -310,34 +313,46 @@ async def _as_requests(session: AsyncSession, rows: list[Ticket]) -> list[Servic
                 description=description,
                 agency_responsible=agencies.get(ticket.department_id),
                 service_notice=SERVICE_NOTICE if is_open else None,
-                requested_datetime=_w3c(ticket.created_at),
-                updated_datetime=_w3c(ticket.updated_at),
-                expected_datetime=_w3c(ticket.due_at) if is_open and ticket.due_at else None,
+                requested_datetime=w3c_datetime(ticket.created_at),
+                updated_datetime=w3c_datetime(ticket.updated_at),
+                expected_datetime=w3c_datetime(ticket.due_at)
+                if is_open and ticket.due_at
+                else None,
                 address=address or None,
                 address_id=None,
                 zipcode=None,
                 lat=ticket.lat,
                 long=ticket.lon,
-                media_url=media_url,
+                media_url=ticket.media_url or old_media_url,
             )
         )
     return requests
 
 
 async def find_requests(
-    session: AsyncSession, actor: Actor, search: RequestSearch
+    session: AsyncSession, actor: Actor | None, search: RequestSearch, extensions: bool = False
 ) -> list[ServiceRequest]:
+    """What a partner's key may see, or without a key (``actor`` None) the public view
+    (``open311_public``)."""
+    visible = engine.visible_clause(TICKET_WORKFLOW, actor) if actor else publicly_listed()
     query = (
         select(Ticket)
-        .where(engine.visible_clause(TICKET_WORKFLOW, actor), *_search_clauses(search))
+        .where(visible, *_search_clauses(search))
         .order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
         .limit(MAX_REQUESTS)
     )
-    return await _as_requests(session, list((await session.scalars(query)).all()))
+    rows = list((await session.scalars(query)).all())
+    requests = await _as_requests(session, rows)
+    return [
+        present(request, ticket, public=actor is None, extensions=extensions)
+        for request, ticket in zip(requests, rows, strict=True)
+    ]
 
 
-async def get_request(session: AsyncSession, actor: Actor, number: str) -> ServiceRequest:
-    found = await find_requests(session, actor, RequestSearch(numbers=[number]))
+async def get_request(
+    session: AsyncSession, actor: Actor | None, number: str, extensions: bool = False
+) -> ServiceRequest:
+    found = await find_requests(session, actor, RequestSearch(numbers=[number]), extensions)
     if not found:
         raise NotFound(f"No service request {number!r}")
     return found[0]
@@ -351,6 +366,7 @@ XML_ITEMS = {
     "services": "service",
     "service_requests": "request",
     "errors": "error",
+    "service_requests_updates": "request_update",
     "endpoints": "endpoint",
     "formats": "format",
     "attributes": "attribute",

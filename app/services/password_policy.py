@@ -51,7 +51,9 @@ def weakness(password: str, username: str, context: Iterable[str] = ()) -> str |
     )
 
 
-async def check_password(password: str, username: str, context: Iterable[str] = ()) -> None:
+async def check_password(
+    password: str, username: str, context: Iterable[str] = (), field: str = "password"
+) -> None:
     """422 ``weak_password`` naming the field and the reason when the password is refused.
 
     Scoring is CPU work of up to a few seconds for hostile input: it runs off the event loop.
@@ -61,5 +63,5 @@ async def check_password(password: str, username: str, context: Iterable[str] = 
         raise UnprocessableEntity(
             reason,
             code="weak_password",
-            errors=[{"loc": ["body", "password"], "msg": reason}],
+            errors=[{"loc": ["body", field], "msg": reason}],
         )

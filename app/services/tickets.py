@@ -14,6 +14,7 @@ from app.actor import Actor
 from app.config import get_settings
 from app.errors import Forbidden, UnprocessableEntity
 from app.models.base import utcnow
+from app.models.identity import User
 from app.models.ticket import Ticket
 from app.schemas.ticket import (
     STAFF_SET_ON_CREATE,
@@ -131,7 +132,9 @@ def _public(ticket: Ticket, actor: Actor, duplicates: list[uuid.UUID]) -> Ticket
     )
 
 
-async def create(session: AsyncSession, data: TicketCreate, actor: Actor) -> Ticket:
+async def create(
+    session: AsyncSession, data: TicketCreate, actor: Actor, *, media_url: str | None = None
+) -> Ticket:
     if not actor.has_any("operator", "citizen"):
         raise Forbidden("Tickets are registered by hotline operators or filed by citizens")
     if not actor.has_any("operator") and data.channel not in CITIZEN_CHANNELS:
@@ -145,6 +148,7 @@ async def create(session: AsyncSession, data: TicketCreate, actor: Actor) -> Tic
                 reason, code="staff_only_field", errors=[{"loc": ["body", name], "msg": reason}]
             )
     await require_active_category(session, data.category_code)
+    reporter_name, reporter_phone = await _reporter_of(session, data, actor)
     today = utcnow().astimezone(get_settings().zone).strftime("%Y%m%d")
     ticket = Ticket(
         channel=data.channel,
@@ -153,22 +157,38 @@ async def create(session: AsyncSession, data: TicketCreate, actor: Actor) -> Tic
         title=data.title,
         content=data.content,
         priority=data.priority,
-        reporter_name=data.reporter.name,
-        reporter_phone=data.reporter.phone,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
         reporter_anonymous=data.reporter.anonymous,
         reporter_confidential=data.reporter.confidential,
+        media_url=media_url,
         **data.location.model_dump(),
     )
+    payload = data.model_dump(mode="json") | ({"media_url": media_url} if media_url else {})
     await engine.create(
         session,
         TICKET_WORKFLOW,
         ticket,
         actor,
-        payload=data.model_dump(mode="json"),
+        payload=payload,
         number=RecordNumber(f"ticket-{today}", f"RX{today}-{{:05d}}"),
     )
     set_committed_value(ticket, "duplicate_ids", None)  # a new ticket has none
     return ticket
+
+
+async def _reporter_of(
+    session: AsyncSession, data: TicketCreate, actor: Actor
+) -> tuple[str | None, str | None]:
+    """A citizen filing for herself is the reporter: what she leaves out comes from her
+    account, so the department can call back (unless she files anonymously)."""
+    name, phone = data.reporter.name, data.reporter.phone
+    if actor.kind != "user" or actor.has_any("operator") or data.reporter.anonymous:
+        return name, phone
+    account = await session.get(User, actor.id)
+    if account is None:
+        return name, phone
+    return name or account.full_name or None, phone or account.phone
 
 
 async def get(session: AsyncSession, ticket_id: uuid.UUID, actor: Actor) -> Ticket:
