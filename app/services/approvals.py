@@ -308,5 +308,6 @@ APPROVALS = register(
         attachments=AttachmentPolicy(
             check_kind=material_kind, uploadable=materials_open, deletable=materials_open
         ),
+        party_in_full=sees_applicant_in_full,
     )
 )

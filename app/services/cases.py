@@ -373,5 +373,12 @@ async def list_cases(
 
 
 CASES = register(
-    RecordKind(CASE_WORKFLOW, CasePublic, render, mask_event_payload, attachments=CASE_EVIDENCE)
+    RecordKind(
+        CASE_WORKFLOW,
+        CasePublic,
+        render,
+        mask_event_payload,
+        attachments=CASE_EVIDENCE,
+        party_in_full=party_in_full,
+    )
 )

@@ -241,5 +241,8 @@ TICKETS = register(
         attachments=AttachmentPolicy(
             kinds=frozenset({"photo"}), uploadable=_photos_while_open, deletable=_photos_while_open
         ),
+        party_in_full=lambda ticket, actor: (
+            sees_reporter_in_full(actor) or ticket.created_by_id == actor.id
+        ),
     )
 )

@@ -44,6 +44,9 @@ class RecordKind:
     # Hides personal data in event payloads from those who may not see it.
     mask_event_payload: PayloadMask = field(default=_unmasked)
     attachments: AttachmentPolicy | None = None
+    # Who sees the party (applicant, party, reporter) in full: they alone may download
+    # the documents addressed to the party.
+    party_in_full: Callable[[Any, Actor], bool] = field(default=lambda record, actor: False)
 
 
 _KINDS: dict[str, RecordKind] = {}

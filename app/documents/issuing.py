@@ -1,0 +1,199 @@
+"""Issuing documents: numbered, rendered, hashed, stored — in the caller's transaction.
+
+``after_action`` is the engine's hook: it runs inside ``apply_action`` after the effects,
+so a document is issued with the state change and its audit event or not at all, and
+its SHA-256 goes into that event's payload, under the record's hash chain.
+"""
+
+import asyncio
+import hashlib
+import uuid
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.actor import Actor
+from app.config import get_settings
+from app.documents import disclosure
+from app.documents.declaration import DocumentCatalogue, DocumentKind, DocumentSource, RecordView
+from app.documents.numbering import take_number
+from app.documents.rendering import Page, render_pdf
+from app.documents.templates import current_template, render_body
+from app.errors import UnprocessableEntity
+from app.models.attachment import Attachment
+from app.models.document import Document, DocumentContent
+from app.models.identity import Department
+from app.services.calendar import WorkCalendar
+from app.workflow.audit import to_json_value
+from app.workflow.context import ActionContext
+
+
+def describe(document: Document) -> dict[str, Any]:
+    """What the audit event records of a document: its hash puts the PDF under the chain."""
+    return {
+        "document_id": document.id,
+        "kind": document.kind,
+        "number": document.number,
+        "sha256": document.sha256,
+        "template_version": document.template_version,
+        "supersedes_id": document.supersedes_id,
+    }
+
+
+async def department_of(session: AsyncSession, record: Any) -> Department:
+    department = (
+        await session.get(Department, record.department_id) if record.department_id else None
+    )
+    if department is None:
+        raise UnprocessableEntity(
+            "The record has no department to issue its documents", code="no_issuing_department"
+        )
+    return department
+
+
+async def evidence_of(
+    session: AsyncSession, record_kind: str, record_id: uuid.UUID
+) -> tuple[str, ...]:
+    query = (
+        select(Attachment.kind, Attachment.file_name)
+        .where(col(Attachment.record_kind) == record_kind, col(Attachment.record_id) == record_id)
+        .order_by(col(Attachment.created_at))
+    )
+    return tuple(f"{kind}：{name}" for kind, name in (await session.execute(query)).all())
+
+
+async def _latest_of_kind(
+    session: AsyncSession, record_kind: str, record_id: uuid.UUID, kind: str
+) -> Document | None:
+    query = (
+        select(Document)
+        .where(
+            col(Document.record_kind) == record_kind,
+            col(Document.record_id) == record_id,
+            col(Document.kind) == kind,
+        )
+        .order_by(col(Document.issued_at).desc(), col(Document.id).desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def issue(
+    session: AsyncSession,
+    *,
+    record_kind: str,
+    kind: DocumentKind,
+    source: DocumentSource,
+    action: str,
+) -> Document:
+    """Number, render and store one document; a later one of its kind supersedes the last."""
+    record = source.record
+    number = (kind.number(record) if kind.number else None) or await take_number(
+        session, source.department, kind, source.now.astimezone(source.calendar.zone).year
+    )
+    template = await current_template(session, kind.name)
+    recipient = kind.recipient(record)
+    data = to_json_value(
+        {
+            "doc": {
+                "title": kind.title,
+                "number": number,
+                "agency": source.department.name,
+                "issued_on": source.day(source.now),
+                "record_number": record.number,
+            },
+            "party": asdict(recipient),
+            **kind.contents(source),
+        }
+    )
+    page = Page(source.department.name, kind.title, number, source.day(source.now), source.now)
+    html = render_body(template.body, data)
+    pdf = await asyncio.to_thread(render_pdf, page, html, get_settings().document_font_path)
+    previous = await _latest_of_kind(session, record_kind, record.id, kind.name)
+    document = Document(
+        record_kind=record_kind,
+        record_id=record.id,
+        kind=kind.name,
+        title=kind.title,
+        number=number,
+        department_id=source.department.id,
+        action=action,
+        issued_at=source.now,
+        issued_by_id=source.actor.id if source.actor.kind == "user" else None,
+        issued_by_name=source.actor.name,
+        template_id=template.id,
+        template_version=template.version,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        data=data,
+        recipient_type=recipient.type,
+        recipient_name=recipient.name,
+        supersedes_id=previous.id if previous else None,
+    )
+    session.add(document)
+    await session.flush()
+    session.add(DocumentContent(document_id=document.id, pdf=pdf))
+    await session.flush()
+    return document
+
+
+async def source_for(
+    session: AsyncSession,
+    record_kind: str,
+    record: Any,
+    actor: Actor,
+    now: datetime,
+    calendar: WorkCalendar,
+    *,
+    changes: dict[str, Any] | None = None,
+    body: Any = None,
+    extra: dict[str, Any] | None = None,
+) -> DocumentSource:
+    view = RecordView(record, changes)
+    return DocumentSource(
+        record=view,
+        department=await department_of(session, view),
+        actor=actor,
+        body=body,
+        now=now,
+        calendar=calendar,
+        evidence=await evidence_of(session, record_kind, record.id),
+        extra=extra or {},
+    )
+
+
+async def after_action(catalogue: DocumentCatalogue, ctx: ActionContext) -> None:
+    action = ctx.action
+    assert action is not None
+    record_kind = ctx.workflow.name
+    issued: list[dict[str, Any]] = []
+    if action.issues:
+        changes = {**ctx.changes, "status": action.target or ctx.record.status}
+        source = await source_for(
+            ctx.session, record_kind, ctx.record, ctx.actor, ctx.now, ctx.calendar,
+            changes=changes, body=ctx.body,
+        )  # fmt: skip
+        for name in action.issues:
+            kind = catalogue.kind(name)
+            if kind.when is not None and not kind.when(source):
+                continue
+            document = await issue(
+                ctx.session, record_kind=record_kind, kind=kind, source=source, action=action.name
+            )
+            issued.append(describe(document))
+            if kind.disclosure is not None:
+                await disclosure.open_disclosure(ctx.session, document, kind, source)
+    withdrawn: list[dict[str, Any]] = []
+    for rule in catalogue.withdrawing(action.name):
+        reason = getattr(ctx.body, "reason", None) or action.summary
+        withdrawn += await disclosure.withdraw(
+            ctx.session, record_kind, ctx.record.id, rule.category, reason, ctx.now, ctx.calendar
+        )
+    if issued:
+        ctx.event_payload["documents"] = issued
+    if withdrawn:
+        ctx.event_payload["disclosures_withdrawn"] = withdrawn

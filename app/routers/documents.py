@@ -1,0 +1,306 @@
+"""Documents of every record kind, generated from its declaration like its actions.
+
+``GET /{collection}/{id}/documents`` lists them to whoever sees the record (the party's
+name masked as the record masks it); the PDF is the document the party receives, so
+only those who see the party in full may download it; ``POST …/service`` records 送达.
+"""
+
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Response
+from sqlalchemy import select
+from sqlmodel import col
+
+from app.actor import Actor
+from app.deps import AdminActor, CurrentActor, SessionDep
+from app.documents import service as document_service
+from app.documents.numbering import template_problem
+from app.documents.schemas import (
+    DocumentPublic,
+    NumberRuleBody,
+    NumberRulePublic,
+    PersonRef,
+    RecipientPublic,
+    ServiceBody,
+    ServicePublic,
+    TemplateCreate,
+    TemplatePublic,
+)
+from app.documents.templates import add_version
+from app.errors import Forbidden, NotFound, UnprocessableEntity, problem_responses
+from app.models.base import utcnow
+from app.models.document import (
+    Document,
+    DocumentContent,
+    DocumentNumberRule,
+    DocumentService,
+    DocumentTemplate,
+)
+from app.models.identity import Department
+from app.pagination import Page
+from app.services.masking import mask_name
+from app.workflow import engine
+from app.workflow.registry import RecordKind, record_kinds
+
+
+def service_public(row: DocumentService) -> ServicePublic:
+    return ServicePublic(
+        id=row.id,
+        document_id=row.document_id,
+        method=row.method,  # type: ignore[arg-type]
+        served_at=row.served_at,
+        effective_at=row.effective_at,
+        complete=row.applied,
+        served_by=PersonRef(id=row.served_by_id, name=row.served_by_name),
+        signed_by=row.signed_by,
+        witness=row.witness,
+        receipt_document_id=row.receipt_document_id,
+        corrects_id=row.corrects_id,
+        recorded_at=row.recorded_at,
+    )
+
+
+def _recipient(document: Document, in_full: bool) -> RecipientPublic:
+    name = document.recipient_name
+    if not in_full and document.recipient_type != "organisation":
+        name = mask_name(name) or ""
+    return RecipientPublic(type=document.recipient_type, name=name)
+
+
+def document_public(
+    kind: RecordKind,
+    document: Document,
+    in_full: bool,
+    service: DocumentService | None,
+    superseded_by: uuid.UUID | None,
+) -> DocumentPublic:
+    catalogue = kind.workflow.documents
+    served = catalogue is not None and catalogue.kind(document.kind).service is not None
+    state = "not_served" if not served else "unserved"
+    if service is not None:
+        state = "served" if service.applied else "pending"
+    return DocumentPublic(
+        id=document.id,
+        kind=document.kind,
+        title=document.title,
+        number=document.number,
+        action=document.action,
+        issued_at=document.issued_at,
+        issued_by=PersonRef(id=document.issued_by_id, name=document.issued_by_name),
+        template_version=document.template_version,
+        sha256=document.sha256,
+        size=document.size,
+        recipient=_recipient(document, in_full),
+        supersedes_id=document.supersedes_id,
+        superseded_by_id=superseded_by,
+        served_state=state,  # type: ignore[arg-type]
+        service=service_public(service) if service else None,
+    )
+
+
+async def _document(
+    session: Any, kind: RecordKind, record: Any, document_id: uuid.UUID
+) -> Document:
+    document = await session.get(Document, document_id)
+    if (
+        document is None
+        or document.record_kind != kind.workflow.name
+        or document.record_id != record.id
+    ):
+        raise NotFound("No such document")
+    return document
+
+
+async def _listing(
+    session: Any, kind: RecordKind, record: Any, actor: Actor
+) -> list[DocumentPublic]:
+    query = (
+        select(Document)
+        .where(
+            col(Document.record_kind) == kind.workflow.name, col(Document.record_id) == record.id
+        )
+        .order_by(col(Document.issued_at), col(Document.id))
+    )
+    documents = list((await session.scalars(query)).all())
+    services = await document_service.latest_services(session, [d.id for d in documents])
+    superseded_by = {d.supersedes_id: d.id for d in documents if d.supersedes_id}
+    in_full = kind.party_in_full(record, actor)
+    return [
+        document_public(kind, d, in_full, services.get(d.id), superseded_by.get(d.id))
+        for d in documents
+    ]
+
+
+def documents_router(kind: RecordKind) -> APIRouter:
+    workflow = kind.workflow
+    name, collection = workflow.name, workflow.collection
+    router = APIRouter(prefix=f"/api/v1/{collection}", tags=[collection])
+
+    @router.get(
+        "/{record_id}/documents",
+        response_model=Page[DocumentPublic],
+        summary=f"Official documents (文书) of a {name}",
+        description="Every document issued for the record, oldest first, superseded ones "
+        "included; the recipient's name masked as the record masks the party.",
+        operation_id=f"{collection}_documents",
+        responses=problem_responses(401, 404, 422),
+    )
+    async def list_documents(
+        record_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+    ) -> Page[DocumentPublic]:
+        record = await engine.load_visible(session, workflow, workflow.model, record_id, actor)
+        return Page(items=await _listing(session, kind, record, actor))
+
+    @router.get(
+        "/{record_id}/documents/{document_id}/content",
+        response_class=Response,
+        summary=f"The PDF of a {name}'s document",
+        description="The document as the party receives it: for those who see the party in full.",
+        operation_id=f"{collection}_document_content",
+        responses={
+            200: {"content": {"application/pdf": {}}},
+            **problem_responses(401, 403, 404, 422),
+        },
+    )
+    async def document_content(
+        record_id: uuid.UUID, document_id: uuid.UUID, session: SessionDep, actor: CurrentActor
+    ) -> Response:
+        record = await engine.load_visible(session, workflow, workflow.model, record_id, actor)
+        document = await _document(session, kind, record, document_id)
+        if not kind.party_in_full(record, actor):
+            raise Forbidden("The document names the party in full: your role may not see it")
+        content = await session.get(DocumentContent, document.id)
+        assert content is not None
+        file_name = quote(f"{document.number}.pdf")
+        return Response(
+            content.pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f"attachment; filename=\"document.pdf\"; filename*=UTF-8''{file_name}",
+                "ETag": f'"{document.sha256}"',
+                "Cache-Control": "private, no-store",
+            },
+        )
+
+    @router.post(
+        "/{record_id}/documents/{document_id}/service",
+        response_model=ServicePublic,
+        status_code=201,
+        summary=f"Record service (送达) of a {name}'s document",
+        description="Methods: in_person, left_at_address (with a witness), entrusted, "
+        "by_post (served on receipt_signed_at), electronic (with consent), by_publication "
+        "(deemed served 30 days later). A 送达回证 is issued for the first four. The "
+        "service date starts the clocks the law ties to it; a second call with "
+        "`correction_reason` corrects it and recomputes them.",
+        operation_id=f"{collection}_document_service",
+        responses=problem_responses(401, 403, 404, 409, 422),
+    )
+    async def serve_document(
+        record_id: uuid.UUID,
+        document_id: uuid.UUID,
+        body: ServiceBody,
+        session: SessionDep,
+        actor: CurrentActor,
+    ) -> ServicePublic:
+        record = await engine.load_visible(
+            session, workflow, workflow.model, record_id, actor, for_action=True
+        )
+        document = await _document(session, kind, record, document_id)
+        if (
+            actor.kind != "user"
+            or actor.has_any("citizen")
+            or not kind.party_in_full(record, actor)
+        ):
+            raise Forbidden("Service is recorded by the staff who hold the record")
+        row = await document_service.serve(session, workflow, record, document, body, actor)
+        return service_public(row)
+
+    return router
+
+
+admin_router = APIRouter(prefix="/api/v1", tags=["documents"])
+
+
+def _template_public(row: DocumentTemplate) -> TemplatePublic:
+    return TemplatePublic.model_validate(row, from_attributes=True)
+
+
+def _known_kinds() -> set[str]:
+    return {
+        name
+        for kind in record_kinds()
+        if kind.workflow.documents is not None
+        for name in kind.workflow.documents.kinds
+    }
+
+
+@admin_router.get(
+    "/document-templates",
+    response_model=list[TemplatePublic],
+    summary="Document templates, every version",
+    operation_id="document_templates_list",
+    responses=problem_responses(401, 403),
+)
+async def list_templates(
+    session: SessionDep, actor: AdminActor, kind: str | None = None
+) -> list[TemplatePublic]:
+    query = select(DocumentTemplate).order_by(
+        col(DocumentTemplate.kind), col(DocumentTemplate.version)
+    )
+    if kind is not None:
+        query = query.where(col(DocumentTemplate.kind) == kind)
+    return [_template_public(row) for row in (await session.scalars(query)).all()]
+
+
+@admin_router.post(
+    "/document-templates",
+    response_model=TemplatePublic,
+    status_code=201,
+    summary="Store a new version of a kind's template (Jinja2 HTML)",
+    operation_id="document_templates_create",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_template(
+    body: TemplateCreate, session: SessionDep, actor: AdminActor
+) -> TemplatePublic:
+    if body.kind not in _known_kinds():
+        raise UnprocessableEntity(
+            f"Unknown document kind {body.kind!r}", code="unknown_document_kind"
+        )
+    return _template_public(await add_version(session, body.kind, body.body, body.note, actor.name))
+
+
+@admin_router.put(
+    "/departments/{department_id}/document-numbers/{kind}",
+    response_model=NumberRulePublic,
+    summary="Set how a department numbers a kind of document",
+    operation_id="document_number_rules_set",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def set_number_rule(
+    department_id: uuid.UUID,
+    kind: str,
+    body: NumberRuleBody,
+    session: SessionDep,
+    actor: AdminActor,
+) -> NumberRulePublic:
+    if kind not in _known_kinds():
+        raise UnprocessableEntity(f"Unknown document kind {kind!r}", code="unknown_document_kind")
+    if await session.get(Department, department_id) is None:
+        raise NotFound("No such department")
+    if problem := template_problem(body.template):
+        raise UnprocessableEntity(problem, code="invalid_number_template")
+    rule = await session.get(DocumentNumberRule, (department_id, kind))
+    if rule is None:
+        rule = DocumentNumberRule(department_id=department_id, kind=kind, template=body.template)
+        session.add(rule)
+    rule.template, rule.abbreviation, rule.updated_at = body.template, body.abbreviation, utcnow()
+    await session.flush()
+    return NumberRulePublic(
+        department_id=department_id,
+        kind=kind,
+        template=rule.template,
+        abbreviation=rule.abbreviation,
+    )
