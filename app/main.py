@@ -24,6 +24,7 @@ from app.routers import (
     departments,
     health,
     open311,
+    public,
     stats,
     ticket_catalogue,
     tickets,
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if kind.workflow.documents is not None:
             app.include_router(documents_routes.documents_router(kind))
     app.include_router(documents_routes.admin_router)
+    app.include_router(public.router)
     app.state.storage = storage_from_settings(settings)
 
     app.add_middleware(IdempotencyMiddleware)

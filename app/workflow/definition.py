@@ -195,7 +195,9 @@ class Workflow:
         for declared in self.actions.values():
             kinds = self.documents.kinds if self.documents else {}
             if unknown_kinds := set(declared.issues) - set(kinds):
-                raise ValueError(f"{self.name}.{declared.name}: undeclared documents {unknown_kinds}")
+                raise ValueError(
+                    f"{self.name}.{declared.name}: undeclared documents {unknown_kinds}"
+                )
         for state, action_name in self.overdue_actions.items():
             if action_name not in self.actions or state not in self.actions[action_name].sources:
                 raise ValueError(f"{self.name}: overdue action {action_name} not from {state}")

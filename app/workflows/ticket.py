@@ -41,6 +41,7 @@ from app.workflow.definition import (
     extend,
     start,
 )
+from app.workflows.ticket_documents import TICKET_DOCUMENTS
 
 OPEN = ("new", "dispatched", "in_progress", "returned", "replied")
 STATES = (*OPEN, "closed", "merged", "cancelled")
@@ -250,6 +251,7 @@ REPLY_CLOCK = start(
 )
 
 TICKET_WORKFLOW = Workflow(
+    documents=TICKET_DOCUMENTS,
     name="ticket",
     collection="tickets",
     model=Ticket,
@@ -288,6 +290,7 @@ TICKET_WORKFLOW = Workflow(
                 available=answerable,
                 effect=_reply,
                 clock=STOP,
+                issues="reply_letter",
             ),
             action(
                 "merge",
@@ -338,6 +341,7 @@ TICKET_WORKFLOW = Workflow(
                 body=ReplyBody,
                 effect=_reply,
                 clock=STOP,
+                issues="reply_letter",
             ),
             action(
                 "extend",
