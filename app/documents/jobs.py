@@ -66,6 +66,7 @@ async def complete_publications(session: AsyncSession, now: datetime) -> int:
                     session, workflow, record, document, row, actor,
                     correction=row.corrects_id is not None,
                     payload={"service": describe(row, document, None), "deemed_served": True},
+                    now=now,
                 )  # fmt: skip
             done += 1
         except GovflowError as error:
@@ -95,7 +96,7 @@ async def flag_overdue_disclosures(session: AsyncSession, now: datetime) -> int:
         async with session.begin_nested():
             row.overdue_flagged_at = now
             await engine.update_fields(
-                session, workflow, record, engine.SYSTEM, {},
+                session, workflow, record, engine.SYSTEM, {}, now=now,
                 event_name="disclosure_overdue",
                 payload={"disclosure_id": row.id, "document_number": row.document_number,
                          "due_at": row.due_at},

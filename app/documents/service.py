@@ -158,6 +158,7 @@ async def apply_service(
     *,
     correction: bool,
     payload: dict[str, Any],
+    now: datetime | None = None,
 ) -> None:
     """Move the record as the service date says: the kind's action, or its fields."""
     assert workflow.documents is not None
@@ -171,7 +172,7 @@ async def apply_service(
         assert rule.body is not None
         await engine.apply_action(
             session, workflow, record, action.name, rule.body(facts), actor,
-            changes=changes, event_payload=payload,
+            changes=changes, event_payload=payload, now=now,
         )  # fmt: skip
     else:
         await engine.update_fields(
@@ -182,6 +183,7 @@ async def apply_service(
             changes,
             event_name="service_corrected" if correction else "document_served",
             payload=payload,
+            now=now,
         )
     row.applied = True
-    await disclosure.publish(session, document.id, utcnow())
+    await disclosure.publish(session, document.id, now or utcnow())
