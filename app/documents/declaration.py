@@ -118,8 +118,8 @@ class DocumentKind:
     number: Callable[[Any], str | None] | None = None
     service: ServiceRule | None = None  # None: an internal document, never served
     disclosure: DisclosureRule | None = None
-    # Issued only when this holds (e.g. a ticket's reply given in writing).
-    when: Callable[[DocumentSource], bool] | None = None
+    # Issued only when this holds of the action's body (a ticket's reply in writing).
+    when: "Callable[[ActionBody], bool] | None" = None
 
 
 @dataclass(frozen=True)

@@ -171,16 +171,18 @@ async def after_action(catalogue: DocumentCatalogue, ctx: ActionContext) -> None
     assert action is not None
     record_kind = ctx.workflow.name
     issued: list[dict[str, Any]] = []
-    if action.issues:
+    kinds = [
+        catalogue.kind(name)
+        for name in action.issues
+        if catalogue.kind(name).when is None or catalogue.kind(name).when(ctx.body)  # type: ignore[misc]
+    ]
+    if kinds:
         changes = {**ctx.changes, "status": action.target or ctx.record.status}
         source = await source_for(
             ctx.session, record_kind, ctx.record, ctx.actor, ctx.now, ctx.calendar,
             changes=changes, body=ctx.body,
         )  # fmt: skip
-        for name in action.issues:
-            kind = catalogue.kind(name)
-            if kind.when is not None and not kind.when(source):
-                continue
+        for kind in kinds:
             document = await issue(
                 ctx.session, record_kind=record_kind, kind=kind, source=source, action=action.name
             )

@@ -79,6 +79,27 @@ class ServicePublic(BaseModel):
     recorded_at: datetime
 
 
+class DisclosureState(BaseModel):
+    status: Literal["pending", "published", "withdrawn"]
+    due_at: datetime
+    published_at: datetime | None
+    published_late: bool
+    overdue: bool
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+
+
+class DisclosureCount(BaseModel):
+    department_id: uuid.UUID
+    department_name: str
+    total: int
+    published_on_time: int
+    published_late: int
+    pending: int
+    pending_overdue: int
+    withdrawn: int
+
+
 ServedState = Literal["not_served", "unserved", "pending", "served"]
 
 
@@ -101,6 +122,7 @@ class DocumentPublic(BaseModel):
         "publication's 30 days are running; served."
     )
     service: ServicePublic | None
+    disclosure: DisclosureState | None = None
 
 
 class TemplateCreate(BaseModel):

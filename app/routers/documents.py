@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlmodel import col
 
 from app.actor import Actor
@@ -18,6 +18,8 @@ from app.deps import AdminActor, CurrentActor, SessionDep
 from app.documents import service as document_service
 from app.documents.numbering import template_problem
 from app.documents.schemas import (
+    DisclosureCount,
+    DisclosureState,
     DocumentPublic,
     NumberRuleBody,
     NumberRulePublic,
@@ -32,6 +34,7 @@ from app.documents.templates import add_version
 from app.errors import Forbidden, NotFound, UnprocessableEntity, problem_responses
 from app.models.base import utcnow
 from app.models.document import (
+    Disclosure,
     Document,
     DocumentContent,
     DocumentNumberRule,
@@ -75,6 +78,7 @@ def document_public(
     in_full: bool,
     service: DocumentService | None,
     superseded_by: uuid.UUID | None,
+    disclosure: Disclosure | None = None,
 ) -> DocumentPublic:
     catalogue = kind.workflow.documents
     served = catalogue is not None and catalogue.kind(document.kind).service is not None
@@ -97,6 +101,17 @@ def document_public(
         superseded_by_id=superseded_by,
         served_state=state,  # type: ignore[arg-type]
         service=service_public(service) if service else None,
+        disclosure=None
+        if disclosure is None
+        else DisclosureState(
+            status=disclosure.status,  # type: ignore[arg-type]
+            due_at=disclosure.due_at,
+            published_at=disclosure.published_at,
+            published_late=disclosure.published_late,
+            overdue=disclosure.overdue_flagged_at is not None,
+            withdrawn_at=disclosure.withdrawn_at,
+            withdrawal_reason=disclosure.withdrawal_reason,
+        ),
     )
 
 
@@ -126,9 +141,22 @@ async def _listing(
     documents = list((await session.scalars(query)).all())
     services = await document_service.latest_services(session, [d.id for d in documents])
     superseded_by = {d.supersedes_id: d.id for d in documents if d.supersedes_id}
+    disclosures = {
+        row.document_id: row
+        for row in (
+            await session.scalars(
+                select(Disclosure).where(
+                    col(Disclosure.record_kind) == kind.workflow.name,
+                    col(Disclosure.record_id) == record.id,
+                )
+            )
+        ).all()
+    }
     in_full = kind.party_in_full(record, actor)
     return [
-        document_public(kind, d, in_full, services.get(d.id), superseded_by.get(d.id))
+        document_public(
+            kind, d, in_full, services.get(d.id), superseded_by.get(d.id), disclosures.get(d.id)
+        )
         for d in documents
     ]
 
@@ -304,3 +332,49 @@ async def set_number_rule(
         template=rule.template,
         abbreviation=rule.abbreviation,
     )
+
+
+@admin_router.get(
+    "/disclosures/statistics",
+    response_model=list[DisclosureCount],
+    summary="On-time public disclosure (公示) per department",
+    description="Decisions due for disclosure, published within their 7 working days or "
+    "late, still pending (and past due), and withdrawn. Administrators and supervisors see "
+    "every department, others their own.",
+    operation_id="disclosures_statistics",
+    responses=problem_responses(401, 403),
+)
+async def disclosure_statistics(session: SessionDep, actor: CurrentActor) -> list[DisclosureCount]:
+    if actor.kind != "user" or actor.has_any("citizen"):
+        raise Forbidden("Disclosure statistics are for staff")
+    now = utcnow()
+    counts = {
+        "published_on_time": (Disclosure.status != "pending")
+        & Disclosure.published_at.isnot(None)
+        & ~col(Disclosure.published_late),
+        "published_late": (Disclosure.status != "pending") & col(Disclosure.published_late),
+        "pending": Disclosure.status == "pending",
+        "pending_overdue": (Disclosure.status == "pending") & (Disclosure.due_at < now),
+        "withdrawn": Disclosure.status == "withdrawn",
+    }
+    query = (
+        select(
+            Disclosure.department_id,
+            func.max(Disclosure.department_name),
+            func.count(),
+            *(func.sum(case((condition, 1), else_=0)) for condition in counts.values()),
+        )
+        .group_by(Disclosure.department_id)
+        .order_by(func.max(Disclosure.department_name))
+    )
+    if not actor.has_any("admin", "supervisor"):
+        query = query.where(col(Disclosure.department_id) == actor.department_id)
+    return [
+        DisclosureCount(
+            department_id=row[0],
+            department_name=row[1],
+            total=row[2],
+            **{name: int(value or 0) for name, value in zip(counts, row[3:], strict=True)},
+        )  # fmt: skip
+        for row in (await session.execute(query)).all()
+    ]

@@ -26,8 +26,8 @@ def reply_letter(source: DocumentSource) -> dict[str, Any]:
     }
 
 
-def in_writing(source: DocumentSource) -> bool:
-    return bool(getattr(source.body, "in_writing", False))
+def in_writing(body: object) -> bool:
+    return bool(getattr(body, "in_writing", False))
 
 
 TICKET_DOCUMENTS = catalogue(
