@@ -61,7 +61,7 @@ def item_url(number: str) -> str:
     return f"/public/v1/penalty-decisions/{quote(number, safe='')}"
 
 
-async def test_a_penalty_decision_is_due_for_disclosure_in_seven_working_days_and_published_when_served(
+async def test_a_penalty_decision_is_disclosed_within_seven_working_days_once_served(
     bureau: Bureau, client: AsyncClient
 ) -> None:
     case = await decide(bureau)

@@ -246,13 +246,16 @@ async def test_approval_documents_follow_the_application(world: World, admin: Pe
         "/api/v1/approvals",
         json={
             "service_code": "daolu_wajue", "title": "建国路管线维修临时挖掘道路",
-            "applicant": {"type": "person", "name": "王建国", "id_number": "11010519491231002X", "phone": "13812345678"},
+            "applicant": {
+                "type": "person", "name": "王建国", "id_number": "11010519491231002X",
+                "phone": "13812345678",
+            },
             "materials": [{"code": "shenqingshu"}, {"code": "shigong_fangan"}],
         },
     )  # fmt: skip
     application = created.json()
-    await act(application, "request_supplement", clerk,
-              missing_materials=[{"code": "shigong_fangan", "note": "缺少盖章页"}, {"code": "weituoshu"}])  # fmt: skip
+    missing = [{"code": "shigong_fangan", "note": "缺少盖章页"}, {"code": "weituoshu"}]
+    await act(application, "request_supplement", clerk, missing_materials=missing)
     notice = of_kind(await documents(world, clerk, "approvals", application), "supplement_notice")
     text = await pdf_text(world, clerk, "approvals", application, notice)
     assert (
@@ -289,7 +292,10 @@ async def test_a_ticket_reply_in_writing_issues_a_reply_letter_and_only_then(wor
         for action, who, body in (
             ("dispatch", operator, {"department_id": str(department["id"])}),
             ("sign", handler, {}),
-            ("reply", handler, {"reply": "已责令摊贩撤离并加强巡查。", "resolution_mode": "enforcement", "in_writing": in_writing}),
+            ("reply", handler, {
+                "reply": "已责令摊贩撤离并加强巡查。", "resolution_mode": "enforcement",
+                "in_writing": in_writing,
+            }),
         ):  # fmt: skip
             response = await world.as_(who).post(
                 f"/api/v1/tickets/{ticket['id']}/actions/{action}", json=body

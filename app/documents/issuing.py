@@ -59,7 +59,7 @@ async def evidence_of(
     session: AsyncSession, record_kind: str, record_id: uuid.UUID
 ) -> tuple[str, ...]:
     query = (
-        select(Attachment.kind, Attachment.file_name)
+        select(col(Attachment.kind), col(Attachment.file_name))
         .where(col(Attachment.record_kind) == record_kind, col(Attachment.record_id) == record_id)
         .order_by(col(Attachment.created_at))
     )

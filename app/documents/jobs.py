@@ -93,6 +93,8 @@ async def flag_overdue_disclosures(session: AsyncSession, now: datetime) -> int:
             continue
         workflow = kind.workflow
         record = await session.get(workflow.model, row.record_id, with_for_update=True)
+        if record is None:
+            continue
         async with session.begin_nested():
             row.overdue_flagged_at = now
             await engine.update_fields(

@@ -133,7 +133,8 @@ def feed(category: str, items: list[PublicDisclosure], link: str, kind: Format) 
             ET.SubElement(entry, "description").text = _summary(item)
             if item.published_at:
                 ET.SubElement(entry, "pubDate").text = format_datetime(item.published_at)
-        return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
+        rendered: bytes = ET.tostring(rss, encoding="utf-8", xml_declaration=True)
+        return rendered
     atom = ET.Element("feed", xmlns="http://www.w3.org/2005/Atom")
     ET.SubElement(atom, "title").text = title
     ET.SubElement(atom, "id").text = link
@@ -146,4 +147,5 @@ def feed(category: str, items: list[PublicDisclosure], link: str, kind: Format) 
         ET.SubElement(entry, "id").text = f"urn:govflow:{item.category}:{item.number}"
         ET.SubElement(entry, "updated").text = (item.published_at or newest).isoformat()
         ET.SubElement(entry, "summary").text = _summary(item)
-    return ET.tostring(atom, encoding="utf-8", xml_declaration=True)
+    feed_bytes: bytes = ET.tostring(atom, encoding="utf-8", xml_declaration=True)
+    return feed_bytes

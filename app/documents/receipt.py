@@ -5,6 +5,7 @@ served, to whom, when, how, and who signed; a refusal is recorded with a witness
 (第八十九条, 留置送达).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from app.documents.declaration import DocumentKind, DocumentSource, Recipient
@@ -28,7 +29,7 @@ def _contents(source: DocumentSource) -> dict[str, Any]:
     }
 
 
-def service_receipt(recipient: Any) -> DocumentKind:
+def service_receipt(recipient: Callable[[Any], Recipient]) -> DocumentKind:
     return DocumentKind(
         name="service_receipt",
         title="送达回证",
@@ -37,10 +38,3 @@ def service_receipt(recipient: Any) -> DocumentKind:
         recipient=recipient,
     )
 
-
-def party_of(recipient: Any) -> Any:
-    """Type helper: the recipient function of a module, unchanged."""
-    return recipient
-
-
-__all__ = ["Recipient", "service_receipt"]

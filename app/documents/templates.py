@@ -75,7 +75,7 @@ async def current_template(session: AsyncSession, kind: str) -> DocumentTemplate
 
 
 async def seed_default_templates(session: AsyncSession) -> None:
-    stored = set((await session.scalars(select(DocumentTemplate.kind).distinct())).all())
+    stored = set((await session.scalars(select(col(DocumentTemplate.kind)).distinct())).all())
     for kind in default_kinds():
         if kind not in stored:
             session.add(DocumentTemplate(kind=kind, version=1, body=default_body(kind)))
@@ -98,5 +98,7 @@ async def add_version(
         async with session.begin_nested():
             session.add(template)
     except IntegrityError:
-        raise Conflict("Another version was stored meanwhile: retry", code="template_conflict")
+        raise Conflict(
+            "Another version was stored meanwhile: retry", code="template_conflict"
+        ) from None
     return template

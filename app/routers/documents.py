@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
-from sqlalchemy import case, func, select
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
@@ -30,6 +31,7 @@ from app.documents.schemas import (
     TemplateCreate,
     TemplatePublic,
 )
+from app.documents.statistics import disclosure_counts
 from app.documents.templates import add_version
 from app.errors import Forbidden, NotFound, UnprocessableEntity, problem_responses
 from app.models.base import utcnow
@@ -52,7 +54,7 @@ def service_public(row: DocumentService) -> ServicePublic:
     return ServicePublic(
         id=row.id,
         document_id=row.document_id,
-        method=row.method,  # type: ignore[arg-type]
+        method=row.method,
         served_at=row.served_at,
         effective_at=row.effective_at,
         complete=row.applied,
@@ -99,12 +101,12 @@ def document_public(
         recipient=_recipient(document, in_full),
         supersedes_id=document.supersedes_id,
         superseded_by_id=superseded_by,
-        served_state=state,  # type: ignore[arg-type]
+        served_state=state,
         service=service_public(service) if service else None,
         disclosure=None
         if disclosure is None
         else DisclosureState(
-            status=disclosure.status,  # type: ignore[arg-type]
+            status=disclosure.status,
             due_at=disclosure.due_at,
             published_at=disclosure.published_at,
             published_late=disclosure.published_late,
@@ -116,7 +118,7 @@ def document_public(
 
 
 async def _document(
-    session: Any, kind: RecordKind, record: Any, document_id: uuid.UUID
+    session: AsyncSession, kind: RecordKind, record: Any, document_id: uuid.UUID
 ) -> Document:
     document = await session.get(Document, document_id)
     if (
@@ -206,7 +208,10 @@ def documents_router(kind: RecordKind) -> APIRouter:
             content.pdf,
             media_type="application/pdf",
             headers={
-                "Content-Disposition": f"attachment; filename=\"document.pdf\"; filename*=UTF-8''{file_name}",
+                # RFC 6266 / 5987: an ASCII fallback, and the number itself in UTF-8.
+                "Content-Disposition": (
+                    f"attachment; filename=\"document.pdf\"; filename*=UTF-8''{file_name}"
+                ),
                 "ETag": f'"{document.sha256}"',
                 "Cache-Control": "private, no-store",
             },
@@ -347,34 +352,5 @@ async def set_number_rule(
 async def disclosure_statistics(session: SessionDep, actor: CurrentActor) -> list[DisclosureCount]:
     if actor.kind != "user" or actor.has_any("citizen"):
         raise Forbidden("Disclosure statistics are for staff")
-    now = utcnow()
-    counts = {
-        "published_on_time": (Disclosure.status != "pending")
-        & Disclosure.published_at.isnot(None)
-        & ~col(Disclosure.published_late),
-        "published_late": (Disclosure.status != "pending") & col(Disclosure.published_late),
-        "pending": Disclosure.status == "pending",
-        "pending_overdue": (Disclosure.status == "pending") & (Disclosure.due_at < now),
-        "withdrawn": Disclosure.status == "withdrawn",
-    }
-    query = (
-        select(
-            Disclosure.department_id,
-            func.max(Disclosure.department_name),
-            func.count(),
-            *(func.sum(case((condition, 1), else_=0)) for condition in counts.values()),
-        )
-        .group_by(Disclosure.department_id)
-        .order_by(func.max(Disclosure.department_name))
-    )
-    if not actor.has_any("admin", "supervisor"):
-        query = query.where(col(Disclosure.department_id) == actor.department_id)
-    return [
-        DisclosureCount(
-            department_id=row[0],
-            department_name=row[1],
-            total=row[2],
-            **{name: int(value or 0) for name, value in zip(counts, row[3:], strict=True)},
-        )  # fmt: skip
-        for row in (await session.execute(query)).all()
-    ]
+    everywhere = actor.has_any("admin", "supervisor")
+    return await disclosure_counts(session, None if everywhere else actor.department_id, utcnow())

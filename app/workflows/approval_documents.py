@@ -122,7 +122,7 @@ def delivered(facts: ServiceFacts) -> dict[str, Any]:
 
 DELIVERY = ServiceRule(
     action="deliver",
-    body=lambda facts: DeliverBody(method=DELIVERY_METHODS.get(facts.method, "counter")),  # type: ignore[arg-type]
+    body=lambda facts: DeliverBody(method=DELIVERY_METHODS.get(facts.method, "counter")),
     changes=delivered,
 )
 NOTICE = ServiceRule()
@@ -150,6 +150,6 @@ APPROVAL_DOCUMENTS = catalogue(
         rejection_decision,
         applicant,
         service=DELIVERY,
-    ),  # fmt: skip
+    ),
     service_receipt(applicant),
 )

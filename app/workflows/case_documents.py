@@ -201,7 +201,7 @@ CASE_DOCUMENTS = catalogue(
         number=lambda case: case.decision_number,
         service=ServiceRule(
             action="serve",
-            body=lambda facts: ServeBody(method=facts.method, served_at=facts.effective_at),  # type: ignore[arg-type]
+            body=lambda facts: ServeBody(method=facts.method, served_at=facts.effective_at),
             changes=payment_period,
         ),
         disclosure=DisclosureRule(

@@ -39,6 +39,6 @@ TICKET_DOCUMENTS = catalogue(
         reporter,
         service=ServiceRule(),
         when=in_writing,
-    ),  # fmt: skip
+    ),
     service_receipt(reporter),
 )
