@@ -37,4 +37,3 @@ def service_receipt(recipient: Callable[[Any], Recipient]) -> DocumentKind:
         contents=_contents,
         recipient=recipient,
     )
-
