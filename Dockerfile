@@ -32,6 +32,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 
+# The CJK font official documents (文书) embed: Debian's WenQuanYi Micro Hei.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 govflow \
  && useradd --system --uid 10001 --gid govflow --no-create-home --home-dir /app govflow
 

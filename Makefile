@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint format migrate migration bench clean
+.PHONY: run test test-sqlite test-postgres lint format migrate migration bench clean fonts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-migrate: $(STAMP)
+# Official documents embed a CJK font: Debian's fonts-wqy-microhei (or set
+# GOVFLOW_DOCUMENT_FONT_PATH to another TrueType CJK font).
+FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@test -f $(FONT) || test -n "$$GOVFLOW_DOCUMENT_FONT_PATH" || \
+		(apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
+
+migrate: $(STAMP) fonts
 	$(BIN)/alembic upgrade head
 
 run: migrate
@@ -28,13 +35,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix app tests
 	$(BIN)/ruff format app tests
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) fonts
 	GOVFLOW_TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
 
 # Runs only when GOVFLOW_TEST_POSTGRES_URL is set; a server it cannot reach fails the run.
 # The API fuzz, database-restart and soak tests run servers on databases of their own, so
 # they run in the SQLite pass only.
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) fonts
 	@if [ -n "$$GOVFLOW_TEST_POSTGRES_URL" ]; then \
 		echo "== PostgreSQL: $$GOVFLOW_TEST_POSTGRES_URL"; \
 		GOVFLOW_TEST_DATABASE_URL="$$GOVFLOW_TEST_POSTGRES_URL" $(BIN)/pytest \
