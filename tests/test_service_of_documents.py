@@ -283,3 +283,17 @@ async def test_serving_the_approval_decision_delivers_it_on_the_service_date(
     current = (await world.as_(hall["clerk"]).get(f"/api/v1/approvals/{application['id']}")).json()
     assert current["status"] == "completed" and current["delivery_method"] == "electronic"
     assert datetime.fromisoformat(current["delivered_at"]) == served_at
+
+
+async def test_a_decision_served_through_the_serve_action_counts_as_served(bureau: Bureau) -> None:
+    case = await bureau.served()
+    decision = of_kind(
+        await documents(bureau.world, bureau.inspector, "cases", case), "penalty_decision"
+    )
+    assert decision["served_state"] == "served" and decision["service"]["method"] == "in_person"
+    assert decision["disclosure"]["status"] == "published"
+    again = await serve_case(
+        bureau, case, decision, expect=409, method="in_person", served_at=utcnow().isoformat(),
+        signed_by="张三丰",
+    )  # fmt: skip
+    assert again["code"] == "already_served"

@@ -92,6 +92,9 @@ class ServiceRule:
     action: str | None = None
     body: "Callable[[ServiceFacts], ActionBody] | None" = None
     changes: Callable[[ServiceFacts], dict[str, Any]] | None = None
+    # When ``action`` is applied on its own (not through the service endpoint): the
+    # method and date its body records, so the document counts as served too.
+    recorded_by_action: "Callable[[ActionBody, datetime], tuple[str, datetime]] | None" = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from app.documents.rendering import Page, render_pdf
 from app.documents.templates import current_template, render_body
 from app.errors import UnprocessableEntity
 from app.models.attachment import Attachment
-from app.models.document import Document, DocumentContent
+from app.models.document import Document, DocumentContent, DocumentService
 from app.models.identity import Department
 from app.services.calendar import WorkCalendar
 from app.workflow.audit import to_json_value
@@ -166,6 +166,32 @@ async def source_for(
     )
 
 
+async def _record_service_by_action(catalogue: DocumentCatalogue, ctx: ActionContext) -> None:
+    """The decision served through its workflow action (``serve``, ``deliver``) directly:
+    its document counts as served by the method and on the date the action records."""
+    action = ctx.action
+    assert action is not None
+    if "service" in ctx.event_payload:  # applied by the service endpoint, which records it
+        return
+    for kind in catalogue.kinds.values():
+        rule = kind.service
+        if rule is None or rule.action != action.name or rule.recorded_by_action is None:
+            continue
+        document = await _latest_of_kind(ctx.session, ctx.workflow.name, ctx.record.id, kind.name)
+        if document is None:
+            continue
+        method, served_at = rule.recorded_by_action(ctx.body, ctx.now)
+        ctx.session.add(
+            DocumentService(
+                document_id=document.id, method=method, served_at=served_at,
+                effective_at=served_at, served_by_id=ctx.actor.id, served_by_name=ctx.actor.name,
+                recorded_at=ctx.now,
+            )
+        )  # fmt: skip
+        await disclosure.publish(ctx.session, document.id, ctx.now)
+        ctx.event_payload["service"] = {"document_id": document.id, "method": method}
+
+
 async def after_action(catalogue: DocumentCatalogue, ctx: ActionContext) -> None:
     action = ctx.action
     assert action is not None
@@ -195,6 +221,7 @@ async def after_action(catalogue: DocumentCatalogue, ctx: ActionContext) -> None
         withdrawn += await disclosure.withdraw(
             ctx.session, record_kind, ctx.record.id, rule.category, reason, ctx.now, ctx.calendar
         )
+    await _record_service_by_action(catalogue, ctx)
     if issued:
         ctx.event_payload["documents"] = issued
     if withdrawn:

@@ -66,7 +66,7 @@ def _seal(pdf: _Document, page: Page) -> None:
     pdf.set_text_color(*SEAL_RED)
     x, y = pdf.w - pdf.r_margin - 48, pdf.get_y() - 30
     pdf.ellipse(x, y, 40, 40)
-    pdf.set_xy(x, y + 16)
+    pdf.set_xy(x, y + 30)
     pdf.set_font(FAMILY, size=10)
     pdf.cell(40, 8, "（印章）", align="C")
     pdf.set_text_color(0, 0, 0)

@@ -120,7 +120,10 @@ def delivered(facts: ServiceFacts) -> dict[str, Any]:
     return {"delivered_at": facts.effective_at, "is_overdue": bool(facts.record.is_overdue) or late}
 
 
+# The hall's delivery methods as 送达 methods, for a decision delivered by the action.
+SERVICE_METHODS = {"counter": "in_person", "mail": "by_post", "electronic": "electronic"}
 DELIVERY = ServiceRule(
+    recorded_by_action=lambda body, now: (SERVICE_METHODS[body.method], now),  # type: ignore[attr-defined]
     action="deliver",
     body=lambda facts: DeliverBody(method=DELIVERY_METHODS.get(facts.method, "counter")),
     changes=delivered,

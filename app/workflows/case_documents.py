@@ -203,6 +203,7 @@ CASE_DOCUMENTS = catalogue(
             action="serve",
             body=lambda facts: ServeBody(method=facts.method, served_at=facts.effective_at),
             changes=payment_period,
+            recorded_by_action=lambda body, now: (body.method, body.served_at),  # type: ignore[attr-defined]
         ),
         disclosure=DisclosureRule(
             "penalty_decision",
