@@ -321,3 +321,48 @@ def test_a_document_reads_back_as_a4_text() -> None:
     )
     assert "某〔2026〕1号" in text_of(pdf) and "罚款" in text_of(pdf)
     assert date.today().year >= 2026
+
+
+async def test_each_workflow_publishes_its_documents_and_which_action_issues_them(
+    bureau: Bureau,
+) -> None:
+    definition = (await bureau.world.as_(bureau.inspector).get("/api/v1/workflows/case")).json()
+    issues = {a["name"]: a["issues"] for a in definition["actions"] if a["issues"]}
+    assert issues == {
+        "file": ["filing_form"], "notify": ["prior_notice"], "schedule_hearing": ["hearing_notice"],
+        "decide_on_the_spot": ["penalty_decision"], "decide": ["penalty_decision"],
+        "decide_no_penalty": ["no_penalty_decision"], "remind_payment": ["payment_reminder"],
+    }  # fmt: skip
+    kinds = {d["kind"]: d for d in definition["documents"]}
+    assert kinds["penalty_decision"]["disclosed"] == "penalty_decision"
+    assert kinds["filing_form"]["served"] is False and kinds["service_receipt"]["served"] is False
+    openapi = (await bureau.world.client.get("/openapi.json")).json()
+    decide = openapi["paths"]["/api/v1/cases/{record_id}/actions/decide"]["post"]
+    assert "行政处罚决定书 (`penalty_decision`)" in decide["description"]
+    for path in (
+        "/api/v1/cases/{record_id}/documents",
+        "/api/v1/approvals/{record_id}/documents/{document_id}/content",
+        "/api/v1/tickets/{record_id}/documents/{document_id}/service",
+        "/public/v1/penalty-decisions", "/public/v1/permits/{number}",
+    ):  # fmt: skip
+        assert path in openapi["paths"], path
+
+
+async def test_no_penalty_decision_and_payment_reminder_state_their_grounds(
+    bureau: Bureau, app: Any
+) -> None:
+    pending = await bureau.pending()
+    await bureau.act(pending, "decide_no_penalty", reason="初次违法且危害后果轻微并及时改正")
+    closed = of_kind(await case_documents(bureau, pending), "no_penalty_decision")
+    text = await case_pdf(bureau, pending, closed)
+    assert (
+        "初次违法且危害后果轻微并及时改正" in text and "第三十三条" in text and "行政复议" in text
+    )
+    served = await bureau.served()
+    from tests.case_bureau import move_dates
+
+    await move_dates(app, served, payment_due_on=date.today() - timedelta(days=2))
+    await bureau.act(served, "remind_payment")
+    reminder = of_kind(await case_documents(bureau, served), "payment_reminder")
+    text = await case_pdf(bureau, served, reminder)
+    assert served["decision_number"] in text and "第三十五条" in text and "陈述和申辩" in text
