@@ -12,7 +12,8 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from fpdf import FPDF
+from fpdf import FPDF, FontFace
+from fpdf.enums import TextEmphasis
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -20,6 +21,7 @@ FONT_CANDIDATES = (
 )
 FAMILY = "cjk"
 SEAL_RED = (200, 16, 46)
+PLAIN_EMPHASIS = {tag: FontFace(emphasis=TextEmphasis.NONE) for tag in ("b", "strong")}
 # fontTools reads the font file lazily and fpdf2 keeps per-document state: one render at
 # a time per process keeps both simple (a render takes a fraction of a second).
 _RENDER_LOCK = threading.Lock()
@@ -77,8 +79,9 @@ def render_pdf(page: Page, body_html: str, font: str | None = None) -> bytes:
         pdf = _Document(format="A4")
         pdf.set_margins(25, 20, 25)
         pdf.set_auto_page_break(True, margin=22)
+        # One face only: parsing a CJK font is most of a render's cost, so <b> and
+        # <strong> keep the regular face (PLAIN_EMPHASIS) instead of loading a bold one.
         pdf.add_font(FAMILY, "", str(font_path(font)))
-        pdf.add_font(FAMILY, "B", str(font_path(font)))
         pdf.set_creation_date(page.issued_at)
         pdf.set_title(f"{page.title} {page.number}")
         pdf.set_author(page.agency)
@@ -95,6 +98,6 @@ def render_pdf(page: Page, body_html: str, font: str | None = None) -> bytes:
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
         pdf.ln(4)
         pdf.set_font(FAMILY, size=12)
-        pdf.write_html(body_html, font_family=FAMILY)
+        pdf.write_html(body_html, font_family=FAMILY, tag_styles=PLAIN_EMPHASIS)
         _seal(pdf, page)
         return bytes(pdf.output())
