@@ -234,3 +234,18 @@ async def test_the_public_api_needs_no_sign_in_and_limits_each_address(
     statuses = [(await client.get("/public/v1/permits")).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     assert json.loads((await client.get("/public/v1/permits")).text)["code"] == "rate_limited"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/public/v1/permits?q=a%00b",
+        "/public/v1/penalty-decisions/a%00b",
+        "/public/v1/permits?cursor=%C2%B2",
+    ],
+)
+async def test_hostile_public_queries_are_refused_not_crashed(
+    client: AsyncClient, url: str
+) -> None:
+    response = await client.get(url)
+    assert response.status_code in (400, 422), response.text

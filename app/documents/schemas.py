@@ -8,6 +8,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from app.schemas.common import LongText, Reason, ShortText
 
+# No C0 control characters but tab and newlines: PostgreSQL refuses NUL in text.
+PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+
 ServiceMethod = Literal[
     "in_person", "left_at_address", "entrusted", "by_post", "electronic", "by_publication"
 ]
@@ -129,8 +132,8 @@ class TemplateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: str = Field(max_length=32)
-    body: str = Field(min_length=1, max_length=100_000)
-    note: str = Field(default="", max_length=500)
+    body: str = Field(min_length=1, max_length=100_000, pattern=PRINTABLE)
+    note: str = Field(default="", max_length=500, pattern=PRINTABLE)
 
 
 class TemplatePublic(BaseModel):
@@ -147,9 +150,12 @@ class NumberRuleBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     template: str = Field(
-        min_length=1, max_length=100, examples=["{dept_abbr}综执罚〔{year}〕{seq}号"]
+        min_length=1,
+        max_length=100,
+        pattern=PRINTABLE,
+        examples=["{dept_abbr}综执罚〔{year}〕{seq}号"],
     )
-    abbreviation: str = Field(default="", max_length=32, examples=["朝城管"])
+    abbreviation: str = Field(default="", max_length=32, pattern=PRINTABLE, examples=["朝城管"])
 
 
 class NumberRulePublic(NumberRuleBody):

@@ -9,7 +9,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.deps import SessionDep, SettingsDep
 from app.documents.public_feed import (
@@ -30,6 +30,8 @@ router = APIRouter(prefix="/public/v1", tags=["public"])
 CACHE = "public, max-age=300"
 EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
 DayQuery = Annotated[date | None, Query(ge=EARLIEST, le=LATEST)]
+# PostgreSQL refuses NUL in text: control characters are a 422, never a 500.
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 
 
 async def rate_limited(request: Request, session: SessionDep, settings: SettingsDep) -> None:
@@ -44,7 +46,7 @@ def _list_endpoint(category: str) -> Any:
         department_id: uuid.UUID | None = None,
         published_from: DayQuery = None,
         published_to: DayQuery = None,
-        q: Annotated[str | None, Query(max_length=100)] = None,
+        q: Annotated[str | None, Query(max_length=100, pattern=PRINTABLE)] = None,
         cursor: Annotated[str | None, Query(max_length=512)] = None,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         format: Format = "json",
@@ -79,7 +81,9 @@ def _list_endpoint(category: str) -> Any:
 
 
 def _item_endpoint(category: str) -> Any:
-    async def one_published(number: str, session: SessionDep) -> Response:
+    async def one_published(
+        number: Annotated[str, Path(max_length=64, pattern=PRINTABLE)], session: SessionDep
+    ) -> Response:
         row = await one_by_number(session, category, number)
         if row is None:
             raise NotFound("No such published decision")
