@@ -273,6 +273,8 @@ def _known_kinds() -> set[str]:
     "/document-templates",
     response_model=list[TemplatePublic],
     summary="Document templates, every version",
+    description="The stored Jinja2 templates per document kind; documents record the "
+    "version that made them. Administrators only.",
     operation_id="document_templates_list",
     responses=problem_responses(401, 403),
 )
@@ -292,6 +294,9 @@ async def list_templates(
     response_model=TemplatePublic,
     status_code=201,
     summary="Store a new version of a kind's template (Jinja2 HTML)",
+    description="Replaces the kind's template for documents issued from now on, without "
+    "touching code; earlier documents keep their version. Runs in Jinja2's sandbox; a "
+    "syntax error is a 422 `invalid_template`.",
     operation_id="document_templates_create",
     responses=problem_responses(401, 403, 409, 422),
 )
@@ -309,6 +314,9 @@ async def create_template(
     "/departments/{department_id}/document-numbers/{kind}",
     response_model=NumberRulePublic,
     summary="Set how a department numbers a kind of document",
+    description="A template with `{seq}` and `{year}`, and optionally `{dept_abbr}` (the "
+    "abbreviation given), `{dept_code}` and `{kind_code}`, e.g. "
+    "`{dept_abbr}综执罚〔{year}〕{seq}号`. The counter runs per department, kind and year.",
     operation_id="document_number_rules_set",
     responses=problem_responses(401, 403, 404, 422),
 )

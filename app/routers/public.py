@@ -119,6 +119,8 @@ for path, category in CATEGORIES.items():
         methods=["GET"],
         response_model=PublicDisclosure,
         summary=f"One published {path.replace('-', ' ')[:-1]} by its document number",
+        description="The redacted decision; a withdrawn one answers its withdrawal notice "
+        "(status `withdrawn`, the reason, no content). Unpublished numbers are 404.",
         operation_id=f"public_{name}_one",
         dependencies=[Depends(rate_limited)],
         responses=problem_responses(404, 429),
