@@ -366,3 +366,37 @@ async def test_no_penalty_decision_and_payment_reminder_state_their_grounds(
     reminder = of_kind(await case_documents(bureau, served), "payment_reminder")
     text = await case_pdf(bureau, served, reminder)
     assert served["decision_number"] in text and "第三十五条" in text and "陈述和申辩" in text
+
+
+async def test_a_correction_is_a_new_document_superseding_the_old_and_both_are_kept(
+    bureau: Bureau, client: Any
+) -> None:
+    case = await bureau.served()
+    decision = of_kind(await case_documents(bureau, case), "penalty_decision")
+    url = f"/api/v1/cases/{case['id']}/documents/{decision['id']}/corrections"
+    body = {
+        "reason": "违法事实表述有误",
+        "corrections": {"facts": "查明当事人在人行道上占道经营水果摊。"},
+    }
+    refused = await bureau.world.as_(bureau.reviewer).post(url, json=body)
+    assert refused.status_code in (403, 404)
+    bad = await bureau.world.as_(bureau.inspector).post(
+        url, json={**body, "corrections": {"party": "x"}}
+    )
+    assert bad.status_code == 422
+    response = await bureau.world.as_(bureau.inspector).post(url, json=body)
+    assert response.status_code == 201, response.text
+    corrected = response.json()
+    assert corrected["supersedes_id"] == decision["id"]
+    assert corrected["number"] == f"{decision['number']}（更正1）"
+    items = await case_documents(bureau, case)
+    old = next(i for i in items if i["id"] == decision["id"])
+    assert old["superseded_by_id"] == corrected["id"] and old["sha256"] == decision["sha256"]
+    assert "人行道上占道经营水果摊" in await case_pdf(bureau, case, corrected)
+    assert "人行道上占道经营水果摊" not in await case_pdf(bureau, case, old)
+    event = (await bureau.events(case))[-1]
+    assert event["action"] == "document_corrected" and event["comment"] == "违法事实表述有误"
+    assert event["payload"]["document"]["sha256"] == corrected["sha256"]
+    assert old["disclosure"]["status"] == "withdrawn"
+    again = await bureau.world.as_(bureau.inspector).post(url, json=body)
+    assert again.status_code == 422 and again.json()["code"] == "document_superseded"

@@ -90,12 +90,36 @@ async def withdraw(
     calendar: WorkCalendar,
 ) -> list[dict[str, Any]]:
     """Withdraw a revoked decision's disclosures now, well within the three working days."""
-    query = select(Disclosure).where(
-        col(Disclosure.record_kind) == record_kind,
-        col(Disclosure.record_id) == record_id,
-        col(Disclosure.category) == category,
-        col(Disclosure.status).in_(("pending", "published")),
+    return await _withdraw(
+        session,
+        [
+            col(Disclosure.record_kind) == record_kind,
+            col(Disclosure.record_id) == record_id,
+            col(Disclosure.category) == category,
+        ],
+        reason,
+        now,
+        calendar,
     )
+
+
+async def withdraw_document(
+    session: AsyncSession,
+    document_id: uuid.UUID,
+    reason: str,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> list[dict[str, Any]]:
+    """Withdraw one document's disclosure (a correction replaces it)."""
+    return await _withdraw(
+        session, [col(Disclosure.document_id) == document_id], reason, now, calendar
+    )
+
+
+async def _withdraw(
+    session: AsyncSession, where: list[Any], reason: str, now: datetime, calendar: WorkCalendar
+) -> list[dict[str, Any]]:
+    query = select(Disclosure).where(*where, col(Disclosure.status).in_(("pending", "published")))
     rows = list((await session.scalars(query)).all())
     for row in rows:
         row.status = "withdrawn"

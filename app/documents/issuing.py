@@ -89,10 +89,17 @@ async def issue(
     kind: DocumentKind,
     source: DocumentSource,
     action: str,
+    number: str | None = None,
+    contents: dict[str, Any] | None = None,
 ) -> Document:
-    """Number, render and store one document; a later one of its kind supersedes the last."""
+    """Number, render and store one document; a later one of its kind supersedes the last.
+
+    ``number`` and ``contents`` are given by a correction: the corrected contents of the
+    document it supersedes, under a number of its own.
+    """
     record = source.record
-    number = (kind.number(record) if kind.number else None) or await take_number(
+    number = number or (kind.number(record) if kind.number else None)
+    number = number or await take_number(
         session, source.department, kind, source.now.astimezone(source.calendar.zone).year
     )
     template = await current_template(session, kind.name)
@@ -107,7 +114,7 @@ async def issue(
                 "record_number": record.number,
             },
             "party": asdict(recipient),
-            **kind.contents(source),
+            **(kind.contents(source) if contents is None else contents),
         }
     )
     page = Page(source.department.name, kind.title, number, source.day(source.now), source.now)

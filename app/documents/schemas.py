@@ -2,9 +2,16 @@
 
 import uuid
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from app.schemas.common import LongText, Reason, ShortText
 
@@ -55,6 +62,21 @@ class ServiceBody(BaseModel):
         if self.receipt_signed_at is not None and self.receipt_signed_at < self.served_at:
             raise ValueError("receipt_signed_at is before served_at")
         return self
+
+
+class CorrectionBody(BaseModel):
+    """A correction (更正): the fields corrected, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+    corrections: dict[
+        Annotated[str, StringConstraints(max_length=64, pattern=PRINTABLE)], LongText
+    ] = Field(
+        min_length=1,
+        max_length=20,
+        description='Text fields of the document to correct, e.g. `{"facts": "…"}`.',
+    )
 
 
 class PersonRef(BaseModel):

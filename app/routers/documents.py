@@ -17,8 +17,10 @@ from sqlmodel import col
 from app.actor import Actor
 from app.deps import AdminActor, CurrentActor, SessionDep
 from app.documents import service as document_service
+from app.documents.correction import correct
 from app.documents.numbering import template_problem
 from app.documents.schemas import (
+    CorrectionBody,
     DisclosureCount,
     DisclosureState,
     DocumentPublic,
@@ -249,6 +251,40 @@ def documents_router(kind: RecordKind) -> APIRouter:
             raise Forbidden("Service is recorded by the staff who hold the record")
         row = await document_service.serve(session, workflow, record, document, body, actor)
         return service_public(row)
+
+    @router.post(
+        "/{record_id}/documents/{document_id}/corrections",
+        response_model=DocumentPublic,
+        status_code=201,
+        summary=f"Correct a {name}'s document (更正)",
+        description="Issues a new document with the corrected text fields, under a number "
+        "of its own, superseding the old one; both are kept, and the correction's hash "
+        "and reason go into the record's history. A disclosed decision's disclosure moves "
+        "to the correction.",
+        operation_id=f"{collection}_document_correction",
+        responses=problem_responses(401, 403, 404, 422),
+    )
+    async def correct_document(
+        record_id: uuid.UUID,
+        document_id: uuid.UUID,
+        body: CorrectionBody,
+        session: SessionDep,
+        actor: CurrentActor,
+    ) -> DocumentPublic:
+        record = await engine.load_visible(
+            session, workflow, workflow.model, record_id, actor, for_action=True
+        )
+        document = await _document(session, kind, record, document_id)
+        if (
+            actor.kind != "user"
+            or actor.has_any("citizen")
+            or not kind.party_in_full(record, actor)
+        ):
+            raise Forbidden("Documents are corrected by the staff who hold the record")
+        corrected = await correct(
+            session, workflow, record, document, body.corrections, body.reason, actor
+        )
+        return document_public(kind, corrected, True, None, None)
 
     return router
 
