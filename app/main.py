@@ -22,6 +22,7 @@ from app.routers import (
     calendar,
     cases,
     departments,
+    document_admin,
     health,
     open311,
     public,
@@ -122,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(attachment_router(kind, kind.attachments))
         if kind.workflow.documents is not None:
             app.include_router(documents_routes.documents_router(kind))
-    app.include_router(documents_routes.admin_router)
+    app.include_router(document_admin.router)
     app.include_router(public.router)
     app.state.storage = storage_from_settings(settings)
 

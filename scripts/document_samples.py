@@ -31,7 +31,7 @@ async def _act(world: World, who: Any, path: str, body: dict[str, Any]) -> None:
     assert response.status_code == 200, response.text
 
 
-async def samples(folder: Path) -> list[Path]:
+async def samples() -> list[tuple[str, bytes]]:
     work = tempfile.mkdtemp(prefix="govflow-samples-")
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{work}/samples.db",
@@ -109,8 +109,11 @@ async def samples(folder: Path) -> list[Path]:
         written.append(
             ("ticket_reply_letter", await pdf_bytes(world, operator, "tickets", ticket, letter))
         )
+    return written
+
+
+def write_pages(folder: Path, written: list[tuple[str, bytes]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    pages = []
     for name, pdf in written:
         (folder / f"{name}.pdf").write_bytes(pdf)
         subprocess.run(
@@ -125,10 +128,8 @@ async def samples(folder: Path) -> list[Path]:
             ],
             check=True,
         )
-        pages.append(folder / f"{name}.png")
-    return pages
+        print(folder / f"{name}.png")
 
 
 if __name__ == "__main__":
-    for page in asyncio.run(samples(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/images"))):
-        print(page)
+    write_pages(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/images"), asyncio.run(samples()))
