@@ -80,6 +80,11 @@ async def test_serving_the_decision_in_person_issues_a_receipt_and_starts_the_pa
         and decision["number"] in text
         and "张三丰" in text
     )
+    # Who sees the case but not the party sees who signed masked too.
+    reviewed = of_kind(
+        await documents(bureau.world, bureau.reviewer, "cases", case), "penalty_decision"
+    )
+    assert reviewed["service"]["signed_by"] == "张**" and reviewed["recipient"]["name"] == "张**"
     serve_event = [e for e in await bureau.events(case) if e["action"] == "serve"][-1]
     assert serve_event["payload"]["service"]["receipt"]["sha256"] == receipt["sha256"]
 

@@ -40,7 +40,8 @@ from app.workflow import engine
 from app.workflow.registry import RecordKind
 
 
-def service_public(row: DocumentService) -> ServicePublic:
+def service_public(row: DocumentService, in_full: bool = True) -> ServicePublic:
+    """``in_full`` False: who signed (often the party) and the witness are masked."""
     return ServicePublic(
         id=row.id,
         document_id=row.document_id,
@@ -49,8 +50,8 @@ def service_public(row: DocumentService) -> ServicePublic:
         effective_at=row.effective_at,
         complete=row.applied,
         served_by=PersonRef(id=row.served_by_id, name=row.served_by_name),
-        signed_by=row.signed_by,
-        witness=row.witness,
+        signed_by=row.signed_by if in_full else mask_name(row.signed_by),
+        witness=row.witness if in_full else mask_name(row.witness),
         receipt_document_id=row.receipt_document_id,
         corrects_id=row.corrects_id,
         recorded_at=row.recorded_at,
@@ -92,7 +93,7 @@ def document_public(
         supersedes_id=document.supersedes_id,
         superseded_by_id=superseded_by,
         served_state=state,
-        service=service_public(service) if service else None,
+        service=service_public(service, in_full) if service else None,
         disclosure=None
         if disclosure is None
         else DisclosureState(
