@@ -35,6 +35,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     GOVFLOW_STORAGE_PATH=/var/lib/govflow/files
 
+# The CJK font official documents (文书) embed: Debian's WenQuanYi Micro Hei. Its version is
+# the base image's Debian release's (pinning one would break on the next base image).
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
+
 # A fixed numeric uid/gid, so files on the storage volume keep their owner across rebuilds
 # and the host can grant the same id on a bind mount.
 RUN groupadd --system --gid 10001 govflow \

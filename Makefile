@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links --allow-unsafe
 
-.PHONY: run test test-sqlite test-postgres lint format migrate migration bench lock clean
+.PHONY: run test test-sqlite test-postgres lint format migrate migration bench lock clean fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,14 @@ lock: $(STAMP)
 	$(PIP_COMPILE) -o requirements.lock pyproject.toml
 	$(PIP_COMPILE) --extra dev -o requirements-dev.lock pyproject.toml
 
-migrate: $(RUNTIME)
+# Official documents embed a CJK font: Debian's fonts-wqy-microhei (or set
+# GOVFLOW_DOCUMENT_FONT_PATH to another TrueType CJK font).
+FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@test -f $(FONT) || test -n "$$GOVFLOW_DOCUMENT_FONT_PATH" || \
+		(apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
+
+migrate: $(RUNTIME) fonts
 	$(BIN)/alembic upgrade head
 
 run: migrate
@@ -45,13 +52,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix app tests
 	$(BIN)/ruff format app tests
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) fonts
 	GOVFLOW_TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
 
 # Runs only when GOVFLOW_TEST_POSTGRES_URL is set; a server it cannot reach fails the run.
 # The API fuzz, database-restart and soak tests run servers on databases of their own, so
 # they run in the SQLite pass only.
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) fonts
 	@if [ -n "$$GOVFLOW_TEST_POSTGRES_URL" ]; then \
 		echo "== PostgreSQL: $$GOVFLOW_TEST_POSTGRES_URL"; \
 		GOVFLOW_TEST_DATABASE_URL="$$GOVFLOW_TEST_POSTGRES_URL" $(BIN)/pytest \

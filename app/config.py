@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # set by each province, in yuan.
     hearing_threshold_person: Decimal = Decimal("10000")
     hearing_threshold_organisation: Decimal = Decimal("100000")
+    # A TrueType CJK font for documents (default: Debian's fonts-wqy-microhei).
+    document_font_path: str | None = None
+    # Requests a minute per client address on the public disclosure API (/public/v1).
+    public_rate_limit_per_minute: int = Field(default=120, ge=1)
     storage_backend: Literal["local", "s3"] = "local"
     storage_path: str = "./storage"
     s3_bucket: str | None = None

@@ -31,11 +31,13 @@ from app.routers import (
     calendar,
     cases,
     departments,
+    document_admin,
     health,
     open311,
     oversight,
     parties,
     problems,
+    public,
     ratings,
     stats,
     ticket_catalogue,
@@ -44,6 +46,7 @@ from app.routers import (
     webhooks,
     workflows,
 )
+from app.routers import documents as documents_routes
 from app.routers.attachment_routes import attachment_router
 from app.seeds import seed_reference_data
 from app.services.identity import bootstrap_admin
@@ -76,6 +79,8 @@ TAGS = [
     {"name": "integrations", "description": "API clients of other agencies, webhooks."},
     {"name": "statistics", "description": "Figures for reports, computed in the database."},
     {"name": "calendar", "description": "The statutory working-day calendar and deadlines."},
+    {"name": "documents", "description": "Official documents (文书): templates and numbering."},
+    {"name": "public", "description": "Public disclosure (公示): no sign-in, redacted."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
 
@@ -150,6 +155,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for kind in record_kinds():
         if kind.attachments is not None:
             app.include_router(attachment_router(kind, kind.attachments))
+        if kind.workflow.documents is not None:
+            app.include_router(documents_routes.documents_router(kind))
+    app.include_router(document_admin.router)
+    app.include_router(public.router)
     app.state.storage = storage_from_settings(settings)
 
     app.add_middleware(IdempotencyMiddleware)

@@ -2,6 +2,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.documents.templates import seed_default_templates
 from app.services.approval_catalogue import seed_services
 from app.services.ticket_catalogue import seed_categories
 
@@ -9,3 +10,4 @@ from app.services.ticket_catalogue import seed_categories
 async def seed_reference_data(session: AsyncSession) -> None:
     await seed_categories(session)
     await seed_services(session)
+    await seed_default_templates(session)

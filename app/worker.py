@@ -13,6 +13,7 @@ import structlog
 from app import idempotency
 from app.config import Settings, get_settings
 from app.db import SessionMaker, create_engine, create_sessionmaker
+from app.documents.jobs import sweep_documents
 from app.log_config import configure_logging
 from app.models.base import utcnow
 from app.services import login_throttle
@@ -57,6 +58,11 @@ async def run_forever(sessionmaker: SessionMaker, settings: Settings) -> None:
         _repeat(
             "overdue_swept",
             lambda: sweep_overdue(sessionmaker),
+            settings.scheduler_interval_seconds,
+        ),
+        _repeat(
+            "documents_swept",
+            lambda: sweep_documents(sessionmaker),
             settings.scheduler_interval_seconds,
         ),
         _repeat(

@@ -866,9 +866,9 @@ async def test_case_workflow_is_published(bureau: Bureau) -> None:
     assert definition["initial"] == "registered"
     assert {a["name"] for a in definition["actions"]} == {
         "file", "decide_on_the_spot", "dismiss", "conclude", "pass_review", "return_review",
-        "notify", "request_hearing", "conclude_hearing", "proceed", "decide",
+        "notify", "request_hearing", "schedule_hearing", "conclude_hearing", "proceed", "decide",
         "decide_no_penalty", "transfer", "serve", "record_appeal", "conclude_appeal",
-        "apply_enforcement", "record_payment", "close", "revoke", "extend",
+        "remind_payment", "apply_enforcement", "record_payment", "close", "revoke", "extend",
     }  # fmt: skip
     assert definition["visibility"]["legal_reviewer"] == "legal_review"
 

@@ -266,7 +266,12 @@ async def test_latest_migrations_go_down_and_up_on_a_full_database_without_loss(
             assert _changes(before, after) == [], f"down to {below} and up again"
             assert after == before, f"down to {below} and up again"
             walked.append(revision)
-        assert walked, f"no revision could be taken down: {targets} would drop {dropped}"
+        # The newest revision may itself create tables that fill at once (0009: documents
+        # issued by the actions the fill runs); going below it drops them by design.
+        newest_creates = tables_at["head"] - tables_at[targets[0][1]]
+        assert walked or dropped <= newest_creates, (
+            f"no revision could be taken down: {targets} would drop {dropped}"
+        )
 
         async with _running(settings, url) as world:
             assert await _read_records(world, filled) == served_before

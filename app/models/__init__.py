@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from app.models import approval, case  # noqa: F401  (their tables)
+from app.models import approval, case, document  # noqa: F401  (their tables)
 from app.models.attachment import Attachment
 from app.models.audit import Event, OutboxMessage
 from app.models.calendar import CacheVersion, CalendarDay

@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from app.actor import Actor
 from app.deps import CurrentActor, IfMatch, SessionDep
+from app.documents.declaration import DocumentCatalogue
 from app.errors import problem_responses
 from app.models.audit import Event
 from app.pagination import DEFAULT_LIMIT, LimitQuery, Page, decode_sequence_cursor
@@ -33,7 +34,7 @@ async def render_record(
     return json_response(public, status_code, {"ETag": etag_for(record.version)})
 
 
-def _describe(action: Action) -> str:
+def _describe(action: Action, kind_documents: DocumentCatalogue | None = None) -> str:
     sources = ", ".join(f"`{state}`" for state in sorted(action.sources))
     target = f"`{action.target}`" if action.target else "the same state"
     lines = [
@@ -43,6 +44,9 @@ def _describe(action: Action) -> str:
     ]
     for state, roles in sorted(action.roles_by_state.items()):
         lines.append(f"From `{state}` only: {', '.join(sorted(roles))}.")
+    if action.issues and kind_documents is not None:
+        titles = ", ".join(f"{kind_documents.kind(n).title} (`{n}`)" for n in action.issues)
+        lines.append(f"Issues: {titles}, listed under `/documents`.")
     for effect in action.clock:
         lines.append(
             f"Deadline clock: {effect.op}{' — ' + effect.describe if effect.describe else ''}."
@@ -111,7 +115,7 @@ def workflow_router(kind: RecordKind) -> APIRouter:
             methods=["POST"],
             response_model=kind.public_model,
             summary=action.summary,
-            description=_describe(action),
+            description=_describe(action, workflow.documents),
             operation_id=f"{workflow.collection}_{action.name}",
             responses=problem_responses(401, 403, 404, 409, 412, 422),
         )

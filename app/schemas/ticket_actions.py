@@ -40,6 +40,7 @@ class DispatchBody(ActionBody):
 
 class AnswerBody(ActionBody):
     reply: LongText
+    in_writing: bool = Field(default=False, description="Also issue a written reply letter.")
 
 
 class MergeBody(ActionBody):
@@ -54,6 +55,7 @@ class ReturnBody(ActionBody):
 class ReplyBody(ActionBody):
     reply: LongText
     resolution_mode: ResolutionMode
+    in_writing: bool = Field(default=False, description="Also issue a written reply letter.")
 
 
 class ExtendBody(ActionBody):

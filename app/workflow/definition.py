@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, false, true
 from sqlmodel import col
 
 from app.actor import Actor
+from app.documents.declaration import DocumentCatalogue
 from app.models.workflow import WorkflowRecord
 from app.services.calendar import Period
 
@@ -119,6 +120,9 @@ class Action:
     # False for actions one may take but that are nobody's pending work (urge, extend,
     # revoke, withdraw): they do not put a record in GET /tasks/mine.
     queued: bool = True
+    # The documents (文书) the law ties to this action, issued with it: kinds of the
+    # workflow's DocumentCatalogue.
+    issues: tuple[str, ...] = ()
 
     @property
     def audit_name(self) -> str:
@@ -142,6 +146,8 @@ def action(
     clock = options.pop("clock", ())
     if isinstance(clock, ClockEffect):
         clock = (clock,)
+    if isinstance(options.get("issues"), str):
+        options["issues"] = (options["issues"],)
     if "roles_by_state" in options:
         options["roles_by_state"] = {
             state: frozenset([r] if isinstance(r, str) else r)
@@ -168,6 +174,8 @@ class Workflow:
     # Loader options for reads that render records (one, or a page): what the rendering
     # needs beside the columns, in the same statement.
     load_options: tuple[Any, ...] = ()
+    # The official documents its actions issue (app/documents).
+    documents: DocumentCatalogue | None = None
 
     def __post_init__(self) -> None:
         states = set(self.states)
@@ -184,6 +192,12 @@ class Workflow:
                 raise ValueError(f"{self.name}.{name}: terminal states accept no action")
             if not set(declared.roles_by_state) <= declared.sources:
                 raise ValueError(f"{self.name}.{name}: roles_by_state names other states")
+        for declared in self.actions.values():
+            kinds = self.documents.kinds if self.documents else {}
+            if unknown_kinds := set(declared.issues) - set(kinds):
+                raise ValueError(
+                    f"{self.name}.{declared.name}: undeclared documents {unknown_kinds}"
+                )
         for state, action_name in self.overdue_actions.items():
             if action_name not in self.actions or state not in self.actions[action_name].sources:
                 raise ValueError(f"{self.name}: overdue action {action_name} not from {state}")

@@ -44,6 +44,7 @@ def _action(action: Action) -> dict[str, Any]:
         "body_schema": schema,
         "clock": [_clock(effect) for effect in action.clock],
         "queued": action.queued,
+        "issues": list(action.issues),
     }
 
 
@@ -58,6 +59,15 @@ def definition(workflow: Workflow) -> dict[str, Any]:
         ],
         "actions": [_action(action) for action in workflow.actions.values()],
         "visibility": {role: scope.name for role, scope in workflow.role_scopes.items()},
+        "documents": [
+            {
+                "kind": kind.name,
+                "title": kind.title,
+                "served": kind.service is not None,
+                "disclosed": kind.disclosure.category if kind.disclosure else None,
+            }
+            for kind in (workflow.documents.kinds.values() if workflow.documents else ())
+        ],
         "mermaid": mermaid(workflow),
     }
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.actor import Actor
 from app.config import get_settings
+from app.documents.issuing import after_action as issue_documents
 from app.errors import (
     Forbidden,
     NotFound,
@@ -294,7 +295,11 @@ async def apply_action(
     *,
     if_match: str | None = None,
     now: datetime | None = None,
+    changes: dict[str, Any] | None = None,
+    event_payload: dict[str, Any] | None = None,
 ) -> R:
+    """Apply an action; ``changes`` and ``event_payload`` are what a caller beside the
+    engine adds to its write and its audit event (the service of a document: its date)."""
     action = workflow.actions.get(action_name)
     if action is None:
         raise NotFound(f"{workflow.name} has no action {action_name!r}", code="unknown_action")
@@ -322,6 +327,10 @@ async def apply_action(
         await call_maybe_async(action.effect, ctx)
     for effect in action.clock:
         ctx.changes.update(await clock_changes(ctx, effect))
+    ctx.changes.update(changes or {})
+    ctx.event_payload.update(event_payload or {})
+    if workflow.documents is not None:
+        await issue_documents(workflow.documents, ctx)
 
     from_status = record.status
     await _write(

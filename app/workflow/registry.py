@@ -68,6 +68,11 @@ class RecordKind:
     disclosure: DisclosureRule = field(default=_in_full)
     attachments: AttachmentPolicy | None = None
 
+    def party_in_full(self, record: Any, actor: Actor) -> bool:
+        """Who sees the party (applicant, party, reporter) in full: they alone may download
+        the documents addressed to the party."""
+        return self.disclosure(record, actor) == "full"
+
 
 _KINDS: dict[str, RecordKind] = {}
 

@@ -31,6 +31,7 @@ from app.workflow.definition import (
     start,
 )
 from app.workflows import approval_effects as effects
+from app.workflows.approval_documents import APPROVAL_DOCUMENTS
 from app.workflows.approval_rules import (
     ACCEPTANCE_PERIOD,
     ACCEPTANCE_STATES,
@@ -84,6 +85,7 @@ APPROVAL_WORKFLOW = Workflow(
         "citizen": OWN,
     },
     overdue_actions={"submitted": "deem_accepted"},
+    documents=APPROVAL_DOCUMENTS,
     create_clock=(ACCEPTANCE_CLOCK,),
     actions={
         a.name: a
@@ -97,6 +99,7 @@ APPROVAL_WORKFLOW = Workflow(
                 guards=(materials_complete,),
                 effect=effects.accept,
                 clock=DECISION_CLOCK,
+                issues="acceptance_notice",
             ),
             action(
                 "deem_accepted",
@@ -122,6 +125,7 @@ APPROVAL_WORKFLOW = Workflow(
                 guards=(one_notice_only,),
                 effect=effects.request_supplement,
                 clock=PAUSE,
+                issues="supplement_notice",
             ),
             # 第三十二条: the agency judges acceptance on the materials as received, and
             # complete materials are received only with the supplement, so the 5 days
@@ -145,6 +149,7 @@ APPROVAL_WORKFLOW = Workflow(
                 body=ReasonBody,
                 effect=effects.refuse,
                 clock=STOP,
+                issues="refusal_notice",
             ),
             action(
                 "withdraw",
@@ -186,6 +191,7 @@ APPROVAL_WORKFLOW = Workflow(
                 effect=effects.record_extension,
                 clock=extend(lambda ctx: EXTENSION_PERIOD, describe="+10 working days, once"),
                 queued=False,
+                issues="extension_notice",
             ),
             action(
                 "recommend",
@@ -208,6 +214,7 @@ APPROVAL_WORKFLOW = Workflow(
                 guards=(valid_until_ahead,),
                 effect=effects.approve,
                 clock=DELIVERY_CLOCK,
+                issues="approval_decision",
             ),
             action(
                 "reject",
@@ -220,6 +227,7 @@ APPROVAL_WORKFLOW = Workflow(
                 roles_by_state=DECIDER_BY_STATE,
                 effect=effects.reject,
                 clock=DELIVERY_CLOCK,
+                issues="rejection_decision",
             ),
             action(
                 "send_back",

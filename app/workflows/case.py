@@ -35,6 +35,7 @@ from app.services.calendar import Period
 from app.workflow.context import ActionContext
 from app.workflow.definition import ALL, DEPARTMENT, STOP, Scope, Workflow, action, extend, start
 from app.workflows import case_effects as effects
+from app.workflows.case_documents import CASE_DOCUMENTS, HearingScheduleBody, hearing_far_enough
 from app.workflows.case_rules import (
     DECISION_PERIOD,
     SERVICE_PERIOD,
@@ -105,6 +106,7 @@ CASE_WORKFLOW = Workflow(
     terminal=TERMINAL,
     description="An administrative penalty case, from registration to execution "
     "(行政处罚法: 全过程记录, 有错必纠).",
+    documents=CASE_DOCUMENTS,
     role_scopes={
         "admin": ALL,
         "supervisor": ALL,
@@ -123,6 +125,7 @@ CASE_WORKFLOW = Workflow(
             guards=(not_time_barred, officers_qualified),
             effect=effects.file,
             clock=DECISION_CLOCK,
+            issues="filing_form",
         ),
         action(
             "decide_on_the_spot",
@@ -139,6 +142,7 @@ CASE_WORKFLOW = Workflow(
             ),
             effect=effects.decide_on_the_spot,
             clock=SERVICE_CLOCK,
+            issues="penalty_decision",
         ),
         action(
             "dismiss",
@@ -185,6 +189,7 @@ CASE_WORKFLOW = Workflow(
             body=NotifyBody,
             guards=(notice_after_review,),
             effect=effects.notify,
+            issues="prior_notice",
         ),
         action(
             "request_hearing",
@@ -194,6 +199,17 @@ CASE_WORKFLOW = Workflow(
             "Record the party's hearing request (听证)",
             available=hearing_available,
             effect=effects.request_hearing,
+        ),
+        action(
+            "schedule_hearing",
+            "hearing",
+            None,
+            "inspector",
+            "Notify the hearing's time and place, 7 days ahead (听证通知, 第六十四条)",
+            body=HearingScheduleBody,
+            guards=(hearing_far_enough,),
+            issues="hearing_notice",
+            queued=False,
         ),
         action(
             "conclude_hearing",
@@ -224,6 +240,7 @@ CASE_WORKFLOW = Workflow(
             guards=(not_heavier_than_notified, decision_number_unused),
             effect=effects.decide,
             clock=SERVICE_CLOCK,
+            issues="penalty_decision",
         ),
         action(
             "decide_no_penalty",
@@ -234,6 +251,7 @@ CASE_WORKFLOW = Workflow(
             body=ReasonBody,
             effect=effects.decide_no_penalty,
             clock=STOP,
+            issues="no_penalty_decision",
         ),
         action(
             "transfer",
@@ -276,6 +294,16 @@ CASE_WORKFLOW = Workflow(
             available=an_appeal_pending,
             guards=(appeal_dates,),
             effect=effects.conclude_appeal,
+        ),
+        action(
+            "remind_payment",
+            "served",
+            None,
+            ("inspector", "leader"),
+            "Remind the party to pay before court enforcement (催告, 行政强制法 第三十五条)",
+            available=enforceable,
+            issues="payment_reminder",
+            queued=False,
         ),
         action(
             "apply_enforcement",

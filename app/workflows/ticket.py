@@ -42,6 +42,7 @@ from app.workflow.definition import (
     extend,
     start,
 )
+from app.workflows.ticket_documents import TICKET_DOCUMENTS
 
 OPEN = ("new", "dispatched", "in_progress", "returned", "replied")
 STATES = (*OPEN, "closed", "merged", "cancelled")
@@ -256,6 +257,7 @@ REPLY_CLOCK = start(
 )
 
 TICKET_WORKFLOW = Workflow(
+    documents=TICKET_DOCUMENTS,
     name="ticket",
     collection="tickets",
     model=Ticket,
@@ -294,6 +296,7 @@ TICKET_WORKFLOW = Workflow(
                 available=answerable,
                 effect=_reply,
                 clock=STOP,
+                issues="reply_letter",
             ),
             action(
                 "merge",
@@ -344,6 +347,7 @@ TICKET_WORKFLOW = Workflow(
                 body=ReplyBody,
                 effect=_reply,
                 clock=STOP,
+                issues="reply_letter",
             ),
             action(
                 "extend",

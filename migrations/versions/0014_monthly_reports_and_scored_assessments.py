@@ -1,7 +1,7 @@
 """monthly reports and scored assessments
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0009
 """
 from collections.abc import Sequence
 
@@ -14,7 +14,7 @@ import app.models.money
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0014'
-down_revision: str | None = '0008'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
