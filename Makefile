@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint format migrate migration bench clean
+.PHONY: run test test-sqlite test-postgres lint format migrate migration bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,8 @@ test-sqlite: $(STAMP)
 
 # Runs only when GOVFLOW_TEST_POSTGRES_URL is set; a server it cannot reach fails the run.
 # The API fuzz, database-restart and soak tests run servers on databases of their own, so
-# they run in the SQLite pass only.
+# they run in the SQLite pass only (the fuzz run's database is a fresh test_fuzz_* on the
+# PostgreSQL server of GOVFLOW_TEST_POSTGRES_URL, or 127.0.0.1:5432, for about 2 minutes).
 test-postgres: $(STAMP)
 	@if [ -n "$$GOVFLOW_TEST_POSTGRES_URL" ]; then \
 		echo "== PostgreSQL: $$GOVFLOW_TEST_POSTGRES_URL"; \
@@ -56,6 +57,15 @@ bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/pip install --quiet py-spy
 	$(BIN)/python -m bench.run
+
+# The API fuzz run at length (tests/test_api_fuzz.py): every phase to its end for each of
+# the five callers, FUZZ_EXAMPLES generated cases per operation and phase. FUZZ_SECONDS=n
+# bounds each caller's run instead; FUZZ_SEED=n replays a run.
+FUZZ_EXAMPLES ?= 25
+FUZZ_SECONDS ?= 0
+fuzz: $(STAMP)
+	GOVFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) GOVFLOW_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		$(if $(FUZZ_SEED),GOVFLOW_FUZZ_SEED=$(FUZZ_SEED)) $(BIN)/pytest tests/test_api_fuzz.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache govflow.db*
