@@ -19,7 +19,11 @@ ALWAYS = {
     "503": "Service Unavailable: the database is not reachable; retry after `Retry-After`",
 }
 WITH_INPUT = {"422": "Unprocessable Content: see `errors`"}
-AUTHENTICATED = {"401": "Unauthorized", "429": "Too Many Requests (API clients)"}
+AUTHENTICATED = {
+    "401": "Unauthorized",
+    "403": "Forbidden: the caller's roles, or an API client's scopes, do not allow this",
+    "429": "Too Many Requests (API clients)",
+}
 # Open311 answers errors in that standard's own format.
 OWN_ERROR_FORMAT = ("/open311/",)
 
@@ -55,10 +59,12 @@ def install_openapi(app: FastAPI) -> None:
         )
         components.update(components["Problem"].pop("$defs", {}))
         for path, operations in schema["paths"].items():
-            if path.startswith(OWN_ERROR_FORMAT):
-                continue
             for operation in operations.values():
-                _complete(operation)
+                if not path.startswith(OWN_ERROR_FORMAT):
+                    _complete(operation)
+                else:
+                    # Open311 reports invalid input as a 400 in its own format, never a 422.
+                    operation.get("responses", {}).pop("422", None)
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
         app.openapi_schema = schema
