@@ -189,7 +189,6 @@ def _run_schemathesis(caller: str, server: dict[str, Any]) -> subprocess.Complet
         *(sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color"),
         *("run", str(folder / "openapi.json"), "--checks", ",".join(CHECKS), *paths),
         *("--workers", "2", "--suppress-health-check", "all", *limits),
-        *("--report", "junit", "--report-dir", str(folder / caller)),
     ]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
 
