@@ -102,8 +102,7 @@ class ShadowedPathMethodsMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             allowed = self.allowed_methods().get(scope["path"])
-            method = scope["method"]
-            if allowed is not None and method not in allowed and method != "HEAD":
+            if allowed is not None and scope["method"] not in allowed:
                 answer = problem_response(
                     405,
                     "method_not_allowed",

@@ -36,6 +36,8 @@ async def test_patch_on_an_export_answers_405_not_a_422_about_the_id(
     assert response.status_code == 405, response.text
     assert _allow(response) == {"GET"}
     assert response.json()["code"] == "method_not_allowed"
+    head = await client.head(f"/api/v1/{collection}/export", headers=admin.headers)
+    assert head.status_code == 405 and _allow(head) == {"GET"}
 
 
 async def test_every_undeclared_method_on_a_documented_path_answers_405_with_allow(
