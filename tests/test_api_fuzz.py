@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN_PASSWORD = "fuzz-admin-password-123"
 EXAMPLES = int(os.environ.get("GOVFLOW_FUZZ_EXAMPLES", "3"))
 # Per caller; 0 runs every phase to its end (``make fuzz``).
-SECONDS = int(os.environ.get("GOVFLOW_FUZZ_SECONDS", "16"))
+SECONDS = int(os.environ.get("GOVFLOW_FUZZ_SECONDS", "14"))
 SEED = int(os.environ.get("GOVFLOW_FUZZ_SEED", str(secrets.randbelow(2**31))))
 # Open311's routes read an API key (``api_key`` or ``X-API-Key``), never a bearer token:
 # the Open311 caller and the API client test them, the signed-in users do not.
