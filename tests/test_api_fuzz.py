@@ -2,24 +2,29 @@
 
 A production-mode server on a PostgreSQL database of its own (``test_fuzz_<random>``,
 created and dropped here), seeded through the API with two departments, staff of several
-roles, a ticket, an application and a case with attachments, API clients and webhook
-subscriptions (tests/fuzz_city.py). Generated path parameters hit those records three
-times in four (tests/fuzz_config.py).
+roles, tickets, an application and a case with attachments, API clients and webhook
+subscriptions (tests/fuzz_city.py). Parameters named like a seeded record draw a real id
+three times in four, and every text, date or code parameter draws a hostile string (NUL,
+controls, formulas, year 1 and 9999, non-ASCII digits) one time in seven
+(tests/fuzz_config.py); generated strings may hold NUL and any other code point.
 
-Each caller — the administrator, a department's handler, a citizen, an API client with
-scopes for its department, and an Open311 application with its ``api_key`` — gets every
+Each caller — an Open311 application with its ``api_key``, an API client with scopes for
+its department, a citizen, a department's handler and the administrator — gets every
 phase: the document's examples, the coverage phase (boundary values, every undeclared
-method on every path), generated data with NUL and control characters, and the
-stateful phase over links inferred from the responses. Checks: no 5xx, status codes,
-content types, headers and bodies as documented, schema-violating requests refused,
-declared authentication enforced (``ignored_auth``), 405 with ``Allow`` for undeclared
-methods, deleted resources stay gone (``use_after_free``).
+method on every path), generated data, and the stateful phase over links inferred from
+the responses. Checks: no 5xx, status codes, content types, headers and bodies as
+documented, schema-violating requests refused, declared authentication enforced
+(``ignored_auth``), 405 with ``Allow`` for undeclared methods, deleted resources stay gone
+(``use_after_free``); and no unhandled error in the server's log.
 
 Left out by design: ``positive_data_acceptance`` (business rules refuse schema-valid input:
-the calendar's 1990–2100 range, a workflow's state, a role's rights, with documented 4xx).
+the calendar's 1990–2100 range, a workflow's state, a role's rights, with documented 4xx);
+control characters in headers (uvicorn refuses them with its own plain-text 400 before the
+app sees the request); bearer-token callers on the Open311 routes, which read API keys only.
 
-``GOVFLOW_FUZZ_EXAMPLES`` (examples per operation and phase) and ``GOVFLOW_FUZZ_SECONDS``
-(time per caller) size the run; ``make fuzz`` runs a long one.
+``GOVFLOW_FUZZ_EXAMPLES`` (cases per operation and phase), ``GOVFLOW_FUZZ_SECONDS`` (time
+per caller; 0 for every phase to its end) and ``GOVFLOW_FUZZ_SEED`` size and replay a run;
+``make test`` runs a short one (about two minutes), ``make fuzz`` a long one.
 """
 
 import asyncio
