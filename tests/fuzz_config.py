@@ -51,7 +51,7 @@ HOSTILE_STRINGS = (
     "' OR '1'='1",
     "\ufeff\u202e\u200b",
 )
-HOSTILE_PROBABILITY = 0.15
+HOSTILE_PROBABILITY = 0.25
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
