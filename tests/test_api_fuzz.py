@@ -32,8 +32,10 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -84,8 +86,10 @@ async def _admin_statement(statement: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    folder = tmp_path_factory.mktemp("fuzz")
+def city() -> Iterator[dict[str, Any]]:
+    # A folder of its own, not pytest's: concurrent pytest runs prune each other's
+    # basetemp folders, which removed this one under a running server.
+    folder = Path(tempfile.mkdtemp(prefix="govflow-fuzz-"))
     host, port, user = _server_address()
     database = f"test_fuzz_{secrets.token_hex(6)}"
     asyncio.run(_admin_statement(f'CREATE DATABASE "{database}"'))
@@ -132,6 +136,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             process.wait(timeout=30)
         log.close()
         asyncio.run(_admin_statement(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _wait_until_ready(base: str) -> None:
