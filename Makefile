@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links --allow-unsafe
 
-.PHONY: run test test-sqlite test-postgres lint format migrate migration bench lock clean fonts
+.PHONY: run test test-sqlite test-postgres lint format migrate migration bench lock fuzz clean fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +57,8 @@ test-sqlite: $(STAMP) fonts
 
 # Runs only when GOVFLOW_TEST_POSTGRES_URL is set; a server it cannot reach fails the run.
 # The API fuzz, database-restart and soak tests run servers on databases of their own, so
-# they run in the SQLite pass only.
+# they run in the SQLite pass only (the fuzz run's database is a fresh test_fuzz_* on the
+# PostgreSQL server of GOVFLOW_TEST_POSTGRES_URL, or 127.0.0.1:5432, for about 2 minutes).
 test-postgres: $(STAMP) fonts
 	@if [ -n "$$GOVFLOW_TEST_POSTGRES_URL" ]; then \
 		echo "== PostgreSQL: $$GOVFLOW_TEST_POSTGRES_URL"; \
@@ -80,6 +81,16 @@ bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/pip install --quiet py-spy
 	$(BIN)/python -m bench.run
+
+# The API fuzz run at length (tests/test_api_fuzz.py): every phase to its end for each of
+# the five callers, FUZZ_EXAMPLES generated cases per operation and phase (about half an
+# hour on 2 shared cores at 10). FUZZ_SECONDS=n
+# bounds each caller's run instead; FUZZ_SEED=n replays a run.
+FUZZ_EXAMPLES ?= 10
+FUZZ_SECONDS ?= 0
+fuzz: $(STAMP)
+	GOVFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) GOVFLOW_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		$(if $(FUZZ_SEED),GOVFLOW_FUZZ_SEED=$(FUZZ_SEED)) $(BIN)/pytest tests/test_api_fuzz.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache govflow.db*

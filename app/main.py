@@ -1,6 +1,7 @@
 """The ASGI application: ``uvicorn app.main:app``."""
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,12 +9,13 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import DBAPIError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__
 from app.config import Settings, get_settings
 from app.control_characters import refuse_control_characters
 from app.db import create_engine, create_read_sessionmaker, create_sessionmaker
-from app.errors import install_error_handlers
+from app.errors import install_error_handlers, problem_response
 from app.idempotency import IdempotencyMiddleware
 from app.log_config import configure_logging
 from app.middleware import (
@@ -83,6 +85,53 @@ TAGS = [
     {"name": "public", "description": "Public disclosure (公示): no sign-in, redacted."},
     {"name": "operations", "description": "Health, readiness and metrics."},
 ]
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """What a path template matches: each ``{parameter}`` one segment, as Starlette routes."""
+    parts = re.split(r"(\{[^}]*\})", template)
+    return re.compile("".join("[^/]+" if part[:1] == "{" else re.escape(part) for part in parts))
+
+
+class ShadowedPathMethodsMiddleware:
+    """405 with ``Allow`` for a method a fixed path does not serve (RFC 9110 §15.5.6).
+
+    ``/tickets/export`` is a resource of its own, not a ticket whose id is "export"; without
+    this, ``PATCH /tickets/export`` reaches ``PATCH /tickets/{record_id}`` and answers 422
+    about the id. Only fixed paths that a parameterised path would swallow are answered
+    here; the routing of every other request, and the OpenAPI document, stay as they are.
+    """
+
+    def __init__(self, app: ASGIApp, fastapi_app: FastAPI) -> None:
+        self.app = app
+        self.fastapi_app = fastapi_app
+        self._allowed: dict[str, frozenset[str]] | None = None
+
+    def allowed_methods(self) -> dict[str, frozenset[str]]:
+        if self._allowed is None:
+            paths = self.fastapi_app.openapi()["paths"]
+            templates = [_path_pattern(path) for path in paths if "{" in path]
+            self._allowed = {
+                path: frozenset(method.upper() for method in operations)
+                for path, operations in paths.items()
+                if "{" not in path and any(template.fullmatch(path) for template in templates)
+            }
+        return self._allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            allowed = self.allowed_methods().get(scope["path"])
+            if allowed is not None and scope["method"] not in allowed:
+                answer = problem_response(
+                    405,
+                    "method_not_allowed",
+                    "Method Not Allowed",
+                    instance=scope["path"],
+                    headers={"Allow": ", ".join(sorted(allowed))},
+                )
+                await answer(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -161,6 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public.router)
     app.state.storage = storage_from_settings(settings)
 
+    app.add_middleware(ShadowedPathMethodsMiddleware, fastapi_app=app)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,

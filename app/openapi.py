@@ -30,7 +30,11 @@ ALWAYS = {
     "503": "Service Unavailable: the database is not reachable; retry after `Retry-After`",
 }
 WITH_INPUT = {"422": "Unprocessable Content: see `errors`"}
-AUTHENTICATED = {"401": "Unauthorized", "429": "Too Many Requests (API clients)"}
+AUTHENTICATED = {
+    "401": "Unauthorized",
+    "403": "Forbidden: the caller's roles, or an API client's scopes, do not allow this",
+    "429": "Too Many Requests (API clients)",
+}
 # Open311 answers errors in that standard's own format.
 OWN_ERROR_FORMAT = ("/open311/",)
 
@@ -66,12 +70,14 @@ def install_openapi(app: FastAPI) -> None:
         )
         components.update(components["Problem"].pop("$defs", {}))
         for path, operations in schema["paths"].items():
-            if path.startswith(OWN_ERROR_FORMAT):
-                continue
             for operation in operations.values():
-                _complete(operation)
-        # FastAPI's own validation shapes stay only where an operation (Open311) still
-        # names them: a dangling reference breaks ReDoc.
+                if not path.startswith(OWN_ERROR_FORMAT):
+                    _complete(operation)
+                else:
+                    # Open311 reports invalid input as a 400 in its own format, never a 422.
+                    operation.get("responses", {}).pop("422", None)
+        # FastAPI's own validation shapes stay only where an operation still names them: a
+        # dangling reference breaks ReDoc.
         paths = json.dumps(schema["paths"])
         if '"#/components/schemas/HTTPValidationError"' not in paths:
             for unused in ("HTTPValidationError", "ValidationError"):

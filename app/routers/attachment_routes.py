@@ -120,7 +120,8 @@ def attachment_router(kind: RecordKind, policy: AttachmentPolicy) -> APIRouter:
         summary="Download an attachment",
         description="Streams the stored bytes with their detected type.",
         responses={
-            200: {"content": {"application/octet-stream": {}}},
+            # The type detected from the bytes at upload, one of the accepted attachment types.
+            200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
             **problem_responses(401, 404, 422),
         },
         operation_id=f"{workflow.collection}_attachments_content",
