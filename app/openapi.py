@@ -53,6 +53,21 @@ def _complete(operation: dict[str, Any]) -> None:
             response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}
 
 
+OPEN311_KEY_SCHEME = {
+    "type": "apiKey",
+    "in": "query",
+    "name": "api_key",
+    "description": "Open311's own way to send an API client's key (GeoReport v2).",
+}
+
+
+def _open311_security(path: str, method: str, operation: dict[str, Any]) -> None:
+    """Open311 reads need no key (the public view); a key, in `api_key` as the standard has
+    it or in `X-API-Key`, gives a partner's fuller view. Filing needs one (in its form)."""
+    if path.startswith(OWN_ERROR_FORMAT) and method == "get" and operation.get("security"):
+        operation["security"] = [{}, {"APIKeyHeader": []}, {"Open311ApiKey": []}]
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -69,8 +84,10 @@ def install_openapi(app: FastAPI) -> None:
             ref_template="#/components/schemas/{model}"
         )
         components.update(components["Problem"].pop("$defs", {}))
+        schema["components"].setdefault("securitySchemes", {})["Open311ApiKey"] = OPEN311_KEY_SCHEME
         for path, operations in schema["paths"].items():
-            for operation in operations.values():
+            for method, operation in operations.items():
+                _open311_security(path, method, operation)
                 if not path.startswith(OWN_ERROR_FORMAT):
                     _complete(operation)
                 else:

@@ -337,3 +337,20 @@ async def test_an_id_number_in_non_ascii_digits_is_refused(world: World, office:
     assert refused.status_code == 422, refused.text
     accepted = await world.as_(inspector).post("/api/v1/cases", json={**body, "party": party})
     assert accepted.status_code == 201, accepted.text
+
+
+@pytest.mark.parametrize("value", [0, 1, "yes", "true", "on"])
+async def test_a_yes_or_no_is_a_json_boolean_not_a_number_or_a_word(
+    world: World, admin: Person, value: Any
+) -> None:
+    operator = await world.user("operator")
+    user = await world.as_(admin).patch(f"/api/v1/users/{operator.id}", json={"is_active": value})
+    assert user.status_code == 422
+    assert user.json()["errors"][0]["loc"] == ["body", "is_active"]
+    body = ticket_body(reporter={"name": "王女士", "phone": "13812345678", "confidential": value})
+    ticket = await world.as_(operator).post("/api/v1/tickets", json=body)
+    assert ticket.status_code == 422
+    assert ticket.json()["errors"][0]["loc"] == ["body", "reporter", "confidential"]
+    assert (await world.as_(admin).patch(
+        f"/api/v1/users/{operator.id}", json={"is_active": True}
+    )).status_code == 200  # fmt: skip

@@ -79,3 +79,22 @@ async def test_an_attachment_downloads_with_a_documented_media_type(
     path = "/api/v1/tickets/{record_id}/attachments/{attachment_id}/content"
     declared = document["paths"][path]["get"]["responses"]["200"]["content"]
     assert "*/*" in declared or "image/png" in declared, json.dumps(declared)
+
+
+async def test_open311_reads_declare_their_key_optional_and_in_either_place(
+    client: AsyncClient,
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    assert document["components"]["securitySchemes"]["Open311ApiKey"]["in"] == "query"
+    for path in (
+        "/open311/v2/requests.{format}",
+        "/open311/v2/requests/{service_request_id}.{format}",
+    ):
+        security = document["paths"][path]["get"]["security"]
+        assert {} in security and {"Open311ApiKey": []} in security
+        assert {"APIKeyHeader": []} in security
+    # Filing needs a key: no anonymous alternative.
+    assert {} not in document["paths"]["/open311/v2/requests.{format}"]["post"]["security"]
+    # And the public read really answers without one.
+    public = await client.get("/open311/v2/requests.json")
+    assert public.status_code == 200

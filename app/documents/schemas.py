@@ -9,6 +9,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -39,7 +40,7 @@ class ServiceBody(BaseModel):
     witness: ShortText | None = Field(
         default=None, description="left_at_address: the witness present (民事诉讼法 第八十九条)."
     )
-    consent: bool = Field(
+    consent: StrictBool = Field(
         default=False, description="electronic: the recipient agreed to it (第九十条)."
     )
     address: ShortText | None = None

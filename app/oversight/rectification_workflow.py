@@ -7,7 +7,7 @@ the supervising office reviews the result and may send it back.
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from app.models.rating import Rectification
 from app.schemas.common import Reason
@@ -29,7 +29,7 @@ RESPONSIBLE = ("handler", "clerk", "leader")
 
 
 class VerifyBody(ActionBody):
-    founded: bool = Field(description="Whether the complaint behind the rating is founded.")
+    founded: StrictBool = Field(description="Whether the complaint behind the rating is founded.")
     reasons: Reason
 
 

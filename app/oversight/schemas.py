@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 from pydantic.config import JsonDict
 
 from app.schemas.common import Reason, ShortText
@@ -128,7 +128,7 @@ class ProgrammePublic(ProgrammeCreate):
 class Figure(Strict):
     item: Code
     completed: Quantity = Field(description="Cumulative for the year at the month's end.")
-    preparation_done: bool = Field(
+    preparation_done: StrictBool = Field(
         default=False, description="Preparation is finished though the work has not started."
     )
 
@@ -222,7 +222,7 @@ class BonusRule(Strict):
 
 class FalseReportRule(Strict):
     max_penalty: Points = Decimal(5)
-    loses_bonus: bool = True
+    loses_bonus: StrictBool = True
 
 
 class AssessmentScheme(Strict):
@@ -415,7 +415,7 @@ class RatingCreate(Strict):
         description="非常满意, 满意, 基本满意, 不满意, 非常不满意 (国办发〔2019〕51号)."
     )
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
-    real_name: bool = Field(
+    real_name: StrictBool = Field(
         default=True,
         description="Given under the rater's real name: a bad real-name rating opens a "
         "rectification for the responsible department.",

@@ -10,6 +10,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -53,7 +54,7 @@ class StrictModel(BaseModel):
 class RequiredMaterial(StrictModel):
     code: Code = Field(examples=["shenqingshu"])
     name: ShortText = Field(examples=["申请书"])
-    required: bool = True
+    required: StrictBool = True
 
 
 def _unique_codes(items: list[RequiredMaterial] | list["Material"]) -> None:
@@ -70,10 +71,10 @@ class ServiceCreate(StrictModel):
     committed_limit_days: Annotated[
         int, Field(ge=0, le=365, description="承诺时限, working days; at most the legal limit.")
     ]
-    on_the_spot: bool = Field(default=False, description="即办件: decided on the spot.")
+    on_the_spot: StrictBool = Field(default=False, description="即办件: decided on the spot.")
     required_materials: list[RequiredMaterial] = Field(default_factory=list, max_length=50)
     fee: Money = Decimal("0.00")
-    is_active: bool = True
+    is_active: StrictBool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -90,10 +91,10 @@ class ServiceUpdate(PatchModel):
     department_id: uuid.UUID | None = None
     legal_limit_days: Annotated[int, Field(ge=1, le=365)] | None = None
     committed_limit_days: LimitDays | None = None
-    on_the_spot: bool | None = None
+    on_the_spot: StrictBool | None = None
     required_materials: list[RequiredMaterial] | None = Field(default=None, max_length=50)
     fee: Money | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
@@ -145,7 +146,7 @@ class Material(StrictModel):
     )
 
     code: Code = Field(examples=["shenqingshu"])
-    provided: bool = True
+    provided: StrictBool = True
     file_id: uuid.UUID | None = None
 
 
@@ -181,7 +182,7 @@ class ApprovalCreate(StrictModel):
     channel: Channel | None = Field(
         default=None, description="Citizens apply `online`; clerks register `counter` (default)."
     )
-    green_channel: bool = Field(
+    green_channel: StrictBool = Field(
         default=False, description="绿色通道, granted by the approval hall's clerks only."
     )
     materials: list[Material] = Field(default_factory=list, max_length=100)

@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -179,7 +180,7 @@ class CaseCreate(BaseModel):
         description="When it happened; for a continuing violation, when it ended (第三十六条)."
     )
     discovered_on: BoundedDate
-    serious_harm: bool = Field(
+    serious_harm: StrictBool = Field(
         default=False,
         description="Endangers life, health or financial safety with harm done: "
         "the limitation is five years instead of two (第三十六条).",
@@ -200,7 +201,7 @@ class CaseUpdate(PatchModel):
     facts: LongText | None = None
     violation_occurred_on: BoundedDate | None = None
     discovered_on: BoundedDate | None = None
-    serious_harm: bool | None = None
+    serious_harm: StrictBool | None = None
     legal_basis: LegalBasis | None = None
     measures: Annotated[list[Measure], Field(max_length=20)] | None = None
 
@@ -354,7 +355,7 @@ class HearingRecordBody(ActionBody):
 
 
 class ProceedBody(ActionBody):
-    waived: bool = Field(
+    waived: StrictBool = Field(
         default=False,
         description="The party waived statement, defence and hearing: no need to wait "
         "for the window to close.",

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from app.models.identity import Role
 from app.schemas.common import PatchModel
@@ -114,7 +114,7 @@ class UserCreate(StrictModel):
     full_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     roles: list[Role] = Field(default_factory=list, max_length=len(Role))
     department_id: uuid.UUID | None = None
-    is_active: bool = True
+    is_active: StrictBool = True
     phone: Phone | None = None
 
 
@@ -127,7 +127,7 @@ class UserUpdate(PatchModel):
     )
     roles: list[Role] | None = Field(default=None, max_length=len(Role))
     department_id: uuid.UUID | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     phone: Phone | None = None
 
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StrictBool, StringConstraints
 from pydantic.config import JsonDict
 
 from app.schemas.common import PatchModel
@@ -37,7 +37,7 @@ class ApiClientCreate(BaseModel):
     name: ClientName
     department_id: uuid.UUID | None = None
     scopes: list[Scope] = Field(default_factory=list, max_length=20)
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class ApiClientUpdate(PatchModel):
@@ -46,7 +46,7 @@ class ApiClientUpdate(PatchModel):
     name: ClientName | None = None
     department_id: uuid.UUID | None = None
     scopes: list[Scope] | None = Field(default=None, max_length=20)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class ApiClientPublic(BaseModel):
@@ -75,7 +75,7 @@ class WebhookCreate(BaseModel):
 
     url: HttpUrl
     event_types: list[EventPattern] = Field(min_length=1, max_length=50)
-    is_active: bool = True
+    is_active: StrictBool = True
     department_id: uuid.UUID | None = None
 
 
@@ -84,7 +84,7 @@ class WebhookUpdate(PatchModel):
 
     url: HttpUrl | None = None
     event_types: list[EventPattern] | None = Field(default=None, min_length=1, max_length=50)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     department_id: uuid.UUID | None = None
 
 

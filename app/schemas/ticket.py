@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from app.schemas.common import LongText, PatchModel, Phone, ShortText
 from app.schemas.ticket_actions import ResolutionMode, Satisfaction
@@ -34,8 +34,8 @@ class Reporter(BaseModel):
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     phone: Phone | None = None
-    anonymous: bool = False
-    confidential: bool = False
+    anonymous: StrictBool = False
+    confidential: StrictBool = False
 
 
 class ReporterPublic(BaseModel):
@@ -155,7 +155,7 @@ class CategoryCreate(BaseModel):
     default_department_id: uuid.UUID | None = None
     sign_limit_working_days: Annotated[int, Field(ge=1, le=30)] | None = None
     reply_limit_working_days: Annotated[int, Field(ge=1, le=60)] | None = None
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class CategoryUpdate(PatchModel):
@@ -173,7 +173,7 @@ class CategoryUpdate(PatchModel):
     default_department_id: uuid.UUID | None = None
     sign_limit_working_days: Annotated[int, Field(ge=1, le=30)] | None = None
     reply_limit_working_days: Annotated[int, Field(ge=1, le=60)] | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class CategoryPublic(CategoryCreate):

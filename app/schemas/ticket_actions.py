@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from app.schemas.common import BoundedDate, LongText, Reason
 from app.schemas.party import Party
@@ -40,7 +40,7 @@ class DispatchBody(ActionBody):
 
 class AnswerBody(ActionBody):
     reply: LongText
-    in_writing: bool = Field(default=False, description="Also issue a written reply letter.")
+    in_writing: StrictBool = Field(default=False, description="Also issue a written reply letter.")
 
 
 class MergeBody(ActionBody):
@@ -55,7 +55,7 @@ class ReturnBody(ActionBody):
 class ReplyBody(ActionBody):
     reply: LongText
     resolution_mode: ResolutionMode
-    in_writing: bool = Field(default=False, description="Also issue a written reply letter.")
+    in_writing: StrictBool = Field(default=False, description="Also issue a written reply letter.")
 
 
 class ExtendBody(ActionBody):
