@@ -257,8 +257,65 @@ PROBLEMS: dict[str, ProblemKind] = {
     ),
     "rated_by_callback": _kind(
         422,
-        "The record was rated by the hotline's callback already.",
-        "A callback rating stands; ask the hotline to correct it.",
+        "A ticket is rated by its callback, not through POST /api/v1/ratings.",
+        "Close the ticket with `satisfaction` (the `close` action): that is its rating.",
+    ),
+    "department_required": _kind(
+        422,
+        "A role that works within a department was given without `department_id`.",
+        "Give `department_id` (GET /api/v1/departments lists them), or another role.",
+    ),
+    "document_not_served": _kind(
+        422, "This kind of document is not served on a party.", "Serve the decision it goes with."
+    ),
+    "document_superseded": _kind(
+        422,
+        "A newer document superseded this one.",
+        "Serve or correct the newest document (its `superseded_by`).",
+    ),
+    "already_served": _kind(
+        409,
+        "The document was served already.",
+        "To change the service date or method, send `correction_reason` with the new facts.",
+    ),
+    "nothing_to_correct": _kind(
+        422, "There is no service to correct yet.", "Record the service first."
+    ),
+    "invalid_correction": _kind(
+        422,
+        "The correction names fields the document does not have, or changes nothing.",
+        "Send `corrections` with the document's own fields and their corrected text.",
+    ),
+    "not_correctable": _kind(
+        422,
+        "A 送达回证 is corrected by correcting the service it proves.",
+        "POST …/service again with `correction_reason`.",
+    ),
+    "no_issuing_department": _kind(
+        422,
+        "The record has no department to issue its documents in.",
+        "Dispatch or assign the record to a department first.",
+    ),
+    "unknown_document_kind": _kind(
+        422, "No workflow declares a document of that kind.", "GET /api/v1/workflows lists them."
+    ),
+    "invalid_number_template": _kind(
+        422,
+        "A number template needs `{year}` and `{seq}`, and only the known fields.",
+        "Write it like `{dept_abbr}综执罚〔{year}〕{seq}号`.",
+    ),
+    "invalid_template": _kind(
+        422,
+        "The document template is not valid Jinja2, or uses what the sandbox forbids.",
+        "Fix the template's syntax; `detail` says where.",
+    ),
+    "template_failed": _kind(
+        422,
+        "The document template failed while rendering this record.",
+        "Fix the template (or restore an earlier version) and act again.",
+    ),
+    "template_conflict": _kind(
+        409, "Another version of the template was stored meanwhile.", "Reload and retry."
     ),
     # 429 / 500 / 503
     "rate_limited": _kind(

@@ -145,7 +145,13 @@ def _codes_raised_in_app() -> set[str]:
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.keyword) and node.arg == "code":
-                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                # Problem codes are snake_case; other `code=` arguments (a document kind's
+                # numbering character, 送) are not problems.
+                if (
+                    isinstance(node.value, ast.Constant)
+                    and isinstance(node.value.value, str)
+                    and re.fullmatch("[a-z_]+", node.value.value)
+                ):
                     codes.add(node.value.value)
             elif isinstance(node, ast.Assign) and any(_names_code(t) for t in node.targets):
                 values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]

@@ -66,6 +66,10 @@ SEEDED_BY_PATH = {
     ("/api/v1/assessments", "programme"): "programme",
     ("/api/v1/assessments", "period"): "quarter",
     ("/api/v1/rectifications", "record_id"): "rectification",
+    # A document of another record answers 404 once its body is accepted: what is tested.
+    **{(f"/api/v1/{c}", "document_id"): "document" for c in ("approvals", "cases", "tickets")},
+    ("/api/v1/rectifications", "document_id"): "document",
+    ("/api/v1/departments", "kind"): "document_kind",
 }
 
 
@@ -208,7 +212,10 @@ async def seed(world: World) -> dict[str, Any]:
         json={"kind": "approval", "record_id": rated, "level": "very_unsatisfied"},
     )
     assert rating.status_code == 201, rating.text
+    documents = (await staff.get(f"/api/v1/approvals/{rated}/documents")).json()["items"]
     return {
+        "document": documents[0]["id"],
+        "document_kind": "penalty_decision",
         "programme": programme["code"],
         "month": f"{programme['year']}-09",
         "quarter": f"{programme['year']}-Q3",

@@ -60,5 +60,5 @@ def test_every_collected_test_has_a_node_id_of_its_own() -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     ids = [line for line in run.stdout.splitlines() if "::" in line]
-    assert len(ids) > 100
+    assert sum("test_api_fuzz.py::" in i for i in ids) > 5 and len(ids) > 10
     assert len(ids) == len(set(ids)), "tests share node ids"

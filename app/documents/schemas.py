@@ -77,6 +77,7 @@ class CorrectionBody(BaseModel):
         min_length=1,
         max_length=20,
         description='Text fields of the document to correct, e.g. `{"facts": "…"}`.',
+        examples=[{"facts": "当事人于2026年11月30日在建国路88号人行道摆摊经营。"}],
     )
 
 
@@ -154,9 +155,14 @@ class DocumentPublic(BaseModel):
 class TemplateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = Field(max_length=32)
-    body: str = Field(min_length=1, max_length=100_000, pattern=PRINTABLE)
-    note: str = Field(default="", max_length=500, pattern=PRINTABLE)
+    kind: str = Field(max_length=32, examples=["penalty_decision"])
+    body: str = Field(
+        min_length=1,
+        max_length=100_000,
+        pattern=PRINTABLE,
+        examples=["<h1>{{ agency }}</h1><p>{{ document.number }}</p>"],
+    )
+    note: str = Field(default="", max_length=500, pattern=PRINTABLE, examples=["换用新版式"])
 
 
 class TemplatePublic(BaseModel):

@@ -50,8 +50,10 @@ class TokenResponse(BaseModel):
 
 
 class PasswordChange(StrictModel):
-    current_password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
-    new_password: Password
+    current_password: Annotated[
+        str, StringConstraints(min_length=1, max_length=128), Field(examples=["my current one"])
+    ]
+    new_password: Annotated[Password, Field(examples=["violet ledger harbour 42"])]
 
 
 class DepartmentCreate(StrictModel):
