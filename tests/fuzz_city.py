@@ -131,7 +131,7 @@ def build_city(http: httpx.Client, admin_password: str, today: str) -> City:
                 )
             )
             materials = [m["code"] for m in assigned["required_materials"] if m["required"]]
-    for category in _ok(http.get("/api/v1/ticket-categories", headers=admin)):
+    for category in _ok(http.get("/api/v1/ticket-categories", headers=admin))["items"]:
         city.add("category_id", category["id"])
         city.add("service_code", category["code"])
 

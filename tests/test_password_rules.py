@@ -127,3 +127,15 @@ async def test_the_bootstrap_administrator_is_not_created_with_a_weak_configured
         with pytest.raises(ValueError, match="GOVFLOW_ADMIN_PASSWORD is refused"):
             await bootstrap_admin(session, settings)
         assert await session.scalar(select(func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("password", ["longusername1", "LONGUSERNAME1longusername1"])
+async def test_a_password_that_is_only_the_username_is_refused_not_a_500(
+    world: World, admin: Person, password: str
+) -> None:
+    answer = await world.as_(admin).post(
+        "/api/v1/users",
+        json={"username": "longusername1", "password": password, "roles": ["operator"]},
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "weak_password"

@@ -189,3 +189,19 @@ async def test_an_unrectified_bad_rating_is_flagged_overdue_by_the_sweeper(
     assert [t["id"] for t in overdue] == [task["id"]]
     stats = (await world.as_(hall["supervisor"]).get("/api/v1/stats/ratings")).json()
     assert stats["groups"][0]["bad_rectified_on_time"] == 0
+
+
+async def test_the_department_rectifying_never_learns_who_rated(
+    world: World, hall: dict[str, Any]
+) -> None:
+    application = await delivered(world, hall)
+    rating = await _post(
+        world, hall["citizen"], "/api/v1/ratings", 201,
+        kind="approval", record_id=application["id"], level="unsatisfied",
+    )  # fmt: skip
+    url = f"/api/v1/rectifications/{rating['rectification_id']}/events"
+    [created] = (await world.as_(hall["clerk"]).get(url)).json()["items"]
+    assert created["actor"]["id"] is None and created["actor"]["name"] is None
+    assert created["client_ip"] is None
+    [seen] = (await world.as_(hall["supervisor"]).get(url)).json()["items"]
+    assert seen["actor"]["id"] == str(hall["citizen"].id)

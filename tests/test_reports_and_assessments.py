@@ -384,3 +384,44 @@ def test_expected_share_joins_the_checkpoints_in_straight_lines() -> None:
     assert expected_share(spec, 4) == Decimal("0.35")
     assert expected_share(spec, 8) == Decimal("0.7")
     assert expected_share(spec, 10) == Decimal("0.85")
+
+
+@pytest.mark.parametrize("figure", ["١٠٠", "1e3", "１００"])
+async def test_figures_are_ascii_decimal_digits(
+    world: World, plan: dict[str, Any], figure: str
+) -> None:
+    answer = await world.as_(plan["staff"][0]).post(
+        "/api/v1/reports/rural-env-2026/2026-09/submissions",
+        json={"figures": [{"item": "toilets", "completed": figure}]},
+    )
+    assert answer.status_code == 422, answer.text
+    scheme = {**SCHEME, "total_cap": figure}
+    refused = await world.as_(plan["admin"]).put(
+        "/api/v1/assessments/rural-env-2026/scheme", json=scheme
+    )
+    assert refused.status_code == 422
+
+
+async def test_the_ranking_export_never_runs_a_formula_typed_into_the_scheme(
+    world: World, plan: dict[str, Any]
+) -> None:
+    items = [dict(item) for item in SCHEME["items"]]
+    items[0]["name"], items[1]["name"] = '=HYPERLINK("http://evil","x")', "@cmd"
+    scheme = {**SCHEME, "items": items}
+    assert (await world.as_(plan["admin"]).put(
+        "/api/v1/assessments/rural-env-2026/scheme", json=scheme
+    )).status_code == 200  # fmt: skip
+    supervisor = world.as_(plan["supervisor"])
+    at(world.app, 2026, 10, 25, 2)
+    assert (
+        await supervisor.post("/api/v1/assessments/rural-env-2026/2026-Q3/compute")
+    ).status_code == 200
+    xlsx = await supervisor.get("/api/v1/assessments/rural-env-2026/2026-Q3/export?format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    header = sheet["C1"]
+    assert header.data_type == "s" and str(header.value).startswith("=HYPERLINK")
+    csv_text = (
+        await supervisor.get("/api/v1/assessments/rural-env-2026/2026-Q3/export?format=csv")
+    ).content.decode("utf-8-sig")
+    first_line = csv_text.splitlines()[0]
+    assert "'=HYPERLINK" in first_line and "'@cmd" in first_line

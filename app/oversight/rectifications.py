@@ -9,6 +9,7 @@ from app.models.base import utcnow
 from app.models.rating import Rectification
 from app.oversight.rectification_workflow import RECTIFICATION_WORKFLOW
 from app.oversight.schemas import RectificationPublic
+from app.services.masking import Disclosure
 from app.services.record_queries import common_filters, list_visible
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
@@ -26,7 +27,16 @@ async def render(session: AsyncSession, task: Rectification, actor: Actor) -> Re
     )
 
 
-RECTIFICATIONS = register(RecordKind(RECTIFICATION_WORKFLOW, RectificationPublic, render))
+def rater_disclosure(task: Rectification, actor: Actor) -> Disclosure:
+    """Who rated is the supervising office's to know, not the department's that rectifies:
+    the rater may be a confidential reporter (保护举报人), so staff see no citizen's name,
+    id or address in the task's history."""
+    return Disclosure.FULL if actor.has_any("supervisor") else Disclosure.HIDDEN
+
+
+RECTIFICATIONS = register(
+    RecordKind(RECTIFICATION_WORKFLOW, RectificationPublic, render, disclosure=rater_disclosure)
+)
 
 
 async def get(session: AsyncSession, task_id: uuid.UUID, actor: Actor) -> Rectification:

@@ -8,12 +8,12 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 from pydantic.config import JsonDict
 
-from app.schemas.common import Reason, ShortText
+from app.schemas.common import AsciiDecimal, Reason, ShortText
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")]
-Share = Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)]
-Points = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
-Quantity = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Share = Annotated[Decimal, AsciiDecimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)]
+Points = Annotated[Decimal, AsciiDecimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
+Quantity = Annotated[Decimal, AsciiDecimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 
 class Strict(BaseModel):
@@ -70,7 +70,7 @@ class ReportItemSpec(Strict):
     code: Code
     name: ShortText
     unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
-    annual_target: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+    annual_target: Annotated[Decimal, AsciiDecimal, Field(gt=0, max_digits=14, decimal_places=2)]
     schedule: list[Checkpoint] = Field(
         min_length=1,
         max_length=12,
@@ -78,7 +78,7 @@ class ReportItemSpec(Strict):
         "70% by August; between them the share grows in a straight line from 0 in January.",
     )
     unit_targets: dict[
-        uuid.UUID, Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+        uuid.UUID, Annotated[Decimal, AsciiDecimal, Field(gt=0, max_digits=14, decimal_places=2)]
     ] = Field(default_factory=dict, description="Per-unit targets by department id.")
 
     @model_validator(mode="after")
@@ -201,7 +201,7 @@ class PeriodProgress(BaseModel):
 class ItemRule(Strict):
     code: Code
     name: ShortText
-    max_score: Annotated[Decimal, Field(gt=0, le=100, max_digits=6, decimal_places=2)]
+    max_score: Annotated[Decimal, AsciiDecimal, Field(gt=0, le=100, max_digits=6, decimal_places=2)]
     measures: Code | None = Field(
         default=None, description="The report item whose progress this item scores."
     )
@@ -270,7 +270,7 @@ class FindingCreate(Strict):
     department_id: uuid.UUID
     kind: Literal["deduction", "bonus", "false_report"]
     item: Code | None = Field(default=None, description="The scheme item, for a deduction.")
-    points: Annotated[Decimal, Field(gt=0, le=100, max_digits=6, decimal_places=2)]
+    points: Annotated[Decimal, AsciiDecimal, Field(gt=0, le=100, max_digits=6, decimal_places=2)]
     reason: Reason
 
     @model_validator(mode="after")
@@ -307,7 +307,7 @@ class AdjustmentCreate(Strict):
     )
 
     department_id: uuid.UUID
-    points: Annotated[Decimal, Field(ge=-100, le=100, max_digits=6, decimal_places=2)]
+    points: Annotated[Decimal, AsciiDecimal, Field(ge=-100, le=100, max_digits=6, decimal_places=2)]
     reason: Reason
 
     @model_validator(mode="after")

@@ -105,7 +105,8 @@ async def record_rows(
 async def _csv(headers: list[str], batches: AsyncIterator[list[list[Any]]]) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers)
+    # Headers too: some are typed by people (an assessment scheme's item names).
+    writer.writerow([csv_cell(header) for header in headers])
     yield "\ufeff".encode() + buffer.getvalue().encode()
     async for rows in batches:
         buffer.seek(0)
@@ -119,7 +120,7 @@ async def _xlsx(
 ) -> AsyncIterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(headers)
+    sheet.append([xlsx_cell(sheet, header) for header in headers])
     async for rows in batches:
         await asyncio.to_thread(_append_all, sheet, rows)
     handle, path = tempfile.mkstemp(suffix=".xlsx")

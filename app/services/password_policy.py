@@ -38,6 +38,9 @@ def weakness(password: str, username: str, context: Iterable[str] = ()) -> str |
     words = [username, *re.split(r"[._@\-]", username), *context, *SERVICE_WORDS]
     user_inputs = sorted({word.lower() for word in words if len(word) >= 3})
     remainder = re.sub(re.escape(username), "", password, flags=re.IGNORECASE)
+    if not remainder.strip():
+        # Nothing but the username (zxcvbn cannot even score an empty string).
+        return "The password is too easy to guess. It is built on the username."
     with _zxcvbn_lock:
         result = zxcvbn(remainder[:EVALUATED_LENGTH], user_inputs=user_inputs)
     if result["score"] >= MIN_SCORE:
