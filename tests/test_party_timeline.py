@@ -152,5 +152,28 @@ async def test_the_timeline_reads_each_module_by_its_party_index(
     app: Any, module: str, index: str
 ) -> None:
     supervisor = Actor(uuid.uuid4(), "user", "s", frozenset({"supervisor"}), None)
-    source = next(s for s in parties.sources(COMPANY["id_number"]) if s.kind == module)
+    source = next(s for s in parties.sources(COMPANY["id_number"], supervisor) if s.kind == module)
     assert index in await _plan(app, parties.page_query(source, supervisor, 20, None))
+
+
+async def test_only_who_sees_the_party_in_full_finds_its_cases_by_its_number(
+    world: World, history: dict[str, Any]
+) -> None:
+    reviewer = history["bureau"].reviewer  # sees cases in review, the party masked
+    items = (await world.as_(reviewer).get(TIMELINE)).json()["items"]
+    assert "case" not in {item["module"] for item in items}
+    summary = (await world.as_(reviewer).get(f"/api/v1/parties/{COMPANY['id_number']}")).json()
+    assert summary["penalties_decided"] == "0.00"
+
+
+async def test_an_api_client_may_not_search_a_party_by_its_number(
+    world: World, history: dict[str, Any]
+) -> None:
+    admin = await world.user("admin")
+    client = await world.as_(admin).post(
+        "/api/v1/api-clients",
+        json={"name": "委办局系统", "scopes": ["cases:read"],
+              "department_id": str(history["bureau"].brigade["id"])},
+    )  # fmt: skip
+    answer = await world.client.get(TIMELINE, headers={"X-API-Key": client.json()["api_key"]})
+    assert answer.status_code == 403

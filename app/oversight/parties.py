@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -32,7 +32,9 @@ from app.oversight.schemas import (
     TimelinePage,
 )
 from app.pagination import decode_cursor, encode_cursor
+from app.services.cases import party_in_full_clause
 from app.services.id_numbers import is_resident_id, is_unified_social_credit_code, normalise
+from app.services.masking import refuse_personal_search
 from app.workflow import engine
 from app.workflow.definition import Workflow
 from app.workflow.registry import record_kind
@@ -58,13 +60,20 @@ class Source:
     party_clause: Any
 
 
-def sources(number: str) -> list[Source]:
-    cases_of_party = select(col(Case.source_ticket_id)).where(col(Case.party_id_number) == number)
+def sources(number: str, actor: Actor) -> list[Source]:
+    """Each module's records of the party. A case counts only for those who see its party in
+    full: finding it by the number would tell a masked viewer who the party is."""
+    of_party = and_(col(Case.party_id_number) == number, party_in_full_clause(actor))
+    cases_of_party = select(col(Case.source_ticket_id)).where(of_party)
     return [
         Source("approval", col(ApprovalApplication.applicant_id_number) == number),
-        Source("case", col(Case.party_id_number) == number),
+        Source("case", of_party),
         Source("ticket", col(Ticket.id).in_(cases_of_party)),
     ]
+
+
+def _refuse_clients(actor: Actor) -> None:
+    refuse_personal_search(actor, entitled=True, what="an ID number")
 
 
 def _workflow(kind: str) -> Workflow:
@@ -107,9 +116,10 @@ async def _last_steps(
 async def timeline(
     session: AsyncSession, actor: Actor, id_number: str, limit: int, cursor: str | None
 ) -> TimelinePage:
+    _refuse_clients(actor)
     number = checked_party_number(id_number)
     merged: list[tuple[str, Any]] = []
-    for source in sources(number):
+    for source in sources(number, actor):
         rows = await session.scalars(page_query(source, actor, limit, cursor))
         merged += [(source.kind, record) for record in rows.all()]
     merged.sort(key=lambda entry: (entry[1].created_at, entry[1].id), reverse=True)
@@ -139,10 +149,11 @@ async def timeline(
 
 
 async def summary(session: AsyncSession, actor: Actor, id_number: str, today: date) -> PartySummary:
+    _refuse_clients(actor)
     number = checked_party_number(id_number)
     counts: list[StateCount] = []
     deadlines: list[OpenDeadline] = []
-    for source in sources(number):
+    for source in sources(number, actor):
         workflow = _workflow(source.kind)
         model: Any = workflow.model
         visible = (engine.visible_clause(workflow, actor), source.party_clause)
@@ -163,6 +174,7 @@ async def summary(session: AsyncSession, actor: Actor, id_number: str, today: da
     case_visible = (
         engine.visible_clause(_workflow("case"), actor),
         col(Case.party_id_number) == number,
+        party_in_full_clause(actor),
     )
     fines = (
         await session.execute(
