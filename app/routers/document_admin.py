@@ -31,13 +31,17 @@ def _template_public(row: DocumentTemplate) -> TemplatePublic:
     return TemplatePublic.model_validate(row, from_attributes=True)
 
 
-def _known_kinds() -> set[str]:
+def _kind_codes() -> dict[str, str]:
     return {
-        name
-        for kind in record_kinds()
-        if kind.workflow.documents is not None
-        for name in kind.workflow.documents.kinds
+        name: kind.code
+        for record_kind in record_kinds()
+        if record_kind.workflow.documents is not None
+        for name, kind in record_kind.workflow.documents.kinds.items()
     }
+
+
+def _known_kinds() -> set[str]:
+    return set(_kind_codes())
 
 
 @router.get(
@@ -100,9 +104,13 @@ async def set_number_rule(
 ) -> NumberRulePublic:
     if kind not in _known_kinds():
         raise UnprocessableEntity(f"Unknown document kind {kind!r}", code="unknown_document_kind")
-    if await session.get(Department, department_id) is None:
+    department = await session.get(Department, department_id)
+    if department is None:
         raise NotFound("No such department")
-    if problem := template_problem(body.template):
+    abbreviation = body.abbreviation or department.code
+    if problem := template_problem(
+        body.template, abbreviation, department.code, _kind_codes()[kind]
+    ):
         raise UnprocessableEntity(problem, code="invalid_number_template")
     rule = await session.get(DocumentNumberRule, (department_id, kind))
     if rule is None:
