@@ -21,7 +21,7 @@ from app.config import get_settings
 from app.documents import disclosure
 from app.documents.declaration import DocumentCatalogue, DocumentKind, DocumentSource, RecordView
 from app.documents.numbering import take_number
-from app.documents.rendering import Page, render_pdf
+from app.documents.rendering import LayoutFailed, Page, render_pdf
 from app.documents.templates import current_template, render_body
 from app.errors import UnprocessableEntity
 from app.models.attachment import Attachment
@@ -119,7 +119,12 @@ async def issue(
     )
     page = Page(source.department.name, kind.title, number, source.day(source.now), source.now)
     html = render_body(template.body, data)
-    pdf = await asyncio.to_thread(render_pdf, page, html, get_settings().document_font_path)
+    try:
+        pdf = await asyncio.to_thread(render_pdf, page, html, get_settings().document_font_path)
+    except LayoutFailed as error:
+        raise UnprocessableEntity(
+            f"The document template failed: {error}", code="template_failed"
+        ) from None
     previous = await _latest_of_kind(session, record_kind, record.id, kind.name)
     document = Document(
         record_kind=record_kind,

@@ -10,7 +10,7 @@ import string
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.documents.declaration import DocumentKind
-from app.models.document import DocumentNumberRule
+from app.models.document import Document, DocumentNumberRule
 from app.models.identity import Department
 from app.services.numbering import next_number
 
@@ -18,21 +18,37 @@ DEFAULT_TEMPLATE = "{dept_abbr}{kind_code}〔{year}〕{seq}号"
 FIELDS = frozenset({"dept_abbr", "dept_code", "kind_code", "year", "seq"})
 
 
-def template_problem(template: str) -> str | None:
-    """Why ``template`` cannot number documents, or None."""
+NUMBER_LENGTH = Document.__table__.c.number.type.length  # type: ignore[attr-defined]
+LONGEST_SEQ = 999_999  # a counter the rule must leave room for
+
+
+def template_problem(
+    template: str, dept_abbr: str = "", dept_code: str = "", kind_code: str = ""
+) -> str | None:
+    """Why ``template`` cannot number documents, or None: only plain ``{field}``
+    placeholders (a format spec such as ``{seq:>99999999}`` makes a number of any size),
+    and the number made with the department's values must fit the documents' column."""
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+        parsed = list(string.Formatter().parse(template))
     except ValueError as error:
         return f"The template is not valid: {error}"
+    if any(spec or conversion for _, name, spec, conversion in parsed if name is not None):
+        return "Placeholders are plain {field}: no format spec or conversion"
+    fields = [name for _, name, _, _ in parsed if name is not None]
     unknown = set(fields) - FIELDS
     if unknown:
         return f"Unknown fields {sorted(unknown)}: use {', '.join(sorted(FIELDS))}"
     if "seq" not in fields or "year" not in fields:
         return "The template needs {seq} and {year}: numbers restart each year"
     try:
-        template.format(dept_abbr="", dept_code="", kind_code="", year=2026, seq=1)
-    except (ValueError, IndexError) as error:
+        longest = template.format(
+            dept_abbr=dept_abbr, dept_code=dept_code, kind_code=kind_code, year=9999,
+            seq=LONGEST_SEQ,
+        )  # fmt: skip
+    except (ValueError, IndexError, KeyError) as error:
         return f"The template is not valid: {error}"
+    if len(longest) > NUMBER_LENGTH:
+        return f"A number by this template can exceed {NUMBER_LENGTH} characters: {longest}"
     return None
 
 

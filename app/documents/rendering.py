@@ -14,6 +14,9 @@ from pathlib import Path
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import TextEmphasis
+from fpdf.errors import FPDFException
+
+from app.errors import ServiceUnavailable
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -25,6 +28,9 @@ PLAIN_EMPHASIS = {tag: FontFace(emphasis=TextEmphasis.NONE) for tag in ("b", "st
 # fontTools reads the font file lazily and fpdf2 keeps per-document state: one render at
 # a time per process keeps both simple (a render takes a fraction of a second).
 _RENDER_LOCK = threading.Lock()
+# Templates are bounded (``template_limits``), so a render holds the lock for seconds; a
+# caller that still waits this long answers 503 rather than queueing every module behind it.
+RENDER_WAIT_SECONDS = 60.0
 
 
 class FontMissing(RuntimeError):
@@ -74,30 +80,44 @@ def _seal(pdf: _Document, page: Page) -> None:
     pdf.set_text_color(0, 0, 0)
 
 
+class LayoutFailed(ValueError):
+    """The body's HTML is one fpdf2 cannot lay out (``<h1 align=x>``, a missing image)."""
+
+
 def render_pdf(page: Page, body_html: str, font: str | None = None) -> bytes:
-    with _RENDER_LOCK:
-        pdf = _Document(format="A4")
-        pdf.set_margins(25, 20, 25)
-        pdf.set_auto_page_break(True, margin=22)
-        # One face only: parsing a CJK font is most of a render's cost, so <b> and
-        # <strong> keep the regular face (PLAIN_EMPHASIS) instead of loading a bold one.
-        pdf.add_font(FAMILY, "", str(font_path(font)))
-        pdf.set_creation_date(page.issued_at)
-        pdf.set_title(f"{page.title} {page.number}")
-        pdf.set_author(page.agency)
-        pdf.add_page()
-        pdf.set_text_color(*SEAL_RED)
-        pdf.set_font(FAMILY, size=20)
-        pdf.cell(0, 12, page.agency, align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0, 0, 0)
-        pdf.set_font(FAMILY, size=18)
-        pdf.cell(0, 12, page.title, align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FAMILY, size=11)
-        pdf.cell(0, 8, page.number, align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_draw_color(*SEAL_RED)
-        pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
-        pdf.ln(4)
-        pdf.set_font(FAMILY, size=12)
-        pdf.write_html(body_html, font_family=FAMILY, tag_styles=PLAIN_EMPHASIS)
-        _seal(pdf, page)
-        return bytes(pdf.output())
+    if not _RENDER_LOCK.acquire(timeout=RENDER_WAIT_SECONDS):
+        raise ServiceUnavailable("The document renderer is busy: retry shortly")
+    try:
+        return _render(page, body_html, font)
+    except (ValueError, OSError, FPDFException) as error:
+        raise LayoutFailed(str(error)) from None
+    finally:
+        _RENDER_LOCK.release()
+
+
+def _render(page: Page, body_html: str, font: str | None) -> bytes:
+    pdf = _Document(format="A4")
+    pdf.set_margins(25, 20, 25)
+    pdf.set_auto_page_break(True, margin=22)
+    # One face only: parsing a CJK font is most of a render's cost, so <b> and
+    # <strong> keep the regular face (PLAIN_EMPHASIS) instead of loading a bold one.
+    pdf.add_font(FAMILY, "", str(font_path(font)))
+    pdf.set_creation_date(page.issued_at)
+    pdf.set_title(f"{page.title} {page.number}")
+    pdf.set_author(page.agency)
+    pdf.add_page()
+    pdf.set_text_color(*SEAL_RED)
+    pdf.set_font(FAMILY, size=20)
+    pdf.cell(0, 12, page.agency, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(FAMILY, size=18)
+    pdf.cell(0, 12, page.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, size=11)
+    pdf.cell(0, 8, page.number, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_draw_color(*SEAL_RED)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+    pdf.ln(4)
+    pdf.set_font(FAMILY, size=12)
+    pdf.write_html(body_html, font_family=FAMILY, tag_styles=PLAIN_EMPHASIS)
+    _seal(pdf, page)
+    return bytes(pdf.output())

@@ -31,13 +31,17 @@ def _template_public(row: DocumentTemplate) -> TemplatePublic:
     return TemplatePublic.model_validate(row, from_attributes=True)
 
 
-def _known_kinds() -> set[str]:
+def _kind_codes() -> dict[str, str]:
     return {
-        name
-        for kind in record_kinds()
-        if kind.workflow.documents is not None
-        for name in kind.workflow.documents.kinds
+        name: kind.code
+        for record_kind in record_kinds()
+        if record_kind.workflow.documents is not None
+        for name, kind in record_kind.workflow.documents.kinds.items()
     }
+
+
+def _known_kinds() -> set[str]:
+    return set(_kind_codes())
 
 
 @router.get(
@@ -67,7 +71,11 @@ async def list_templates(
     summary="Store a new version of a kind's template (Jinja2 HTML)",
     description="Replaces the kind's template for documents issued from now on, without "
     "touching code; earlier documents keep their version. Runs in Jinja2's sandbox; a "
-    "syntax error is a 422 `invalid_template`.",
+    "syntax error, an `<img>`, or a template that "
+    "renders past the limits (values over 100,000 characters or items, exponents over 1,000, "
+    "200,000 loop turns and calls, 200,000 characters of output) with the kind's last "
+    "contents is a 422 `invalid_template`; one that does so only with other contents fails "
+    "its action with a 422 `template_failed`.",
     operation_id="document_templates_create",
     responses=problem_responses(401, 403, 409, 422),
 )
@@ -87,7 +95,9 @@ async def create_template(
     summary="Set how a department numbers a kind of document",
     description="A template with `{seq}` and `{year}`, and optionally `{dept_abbr}` (the "
     "abbreviation given), `{dept_code}` and `{kind_code}`, e.g. "
-    "`{dept_abbr}综执罚〔{year}〕{seq}号`. The counter runs per department, kind and year.",
+    "`{dept_abbr}综执罚〔{year}〕{seq}号`. The counter runs per department, kind and year. "
+    "Placeholders are plain (no format spec or conversion) and the number must fit 64 "
+    "characters with a 6-digit sequence, else 422 `invalid_number_template`.",
     operation_id="document_number_rules_set",
     responses=problem_responses(401, 403, 404, 422),
 )
@@ -100,9 +110,13 @@ async def set_number_rule(
 ) -> NumberRulePublic:
     if kind not in _known_kinds():
         raise UnprocessableEntity(f"Unknown document kind {kind!r}", code="unknown_document_kind")
-    if await session.get(Department, department_id) is None:
+    department = await session.get(Department, department_id)
+    if department is None:
         raise NotFound("No such department")
-    if problem := template_problem(body.template):
+    abbreviation = body.abbreviation or department.code
+    if problem := template_problem(
+        body.template, abbreviation, department.code, _kind_codes()[kind]
+    ):
         raise UnprocessableEntity(problem, code="invalid_number_template")
     rule = await session.get(DocumentNumberRule, (department_id, kind))
     if rule is None:
