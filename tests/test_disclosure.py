@@ -249,3 +249,41 @@ async def test_hostile_public_queries_are_refused_not_crashed(
 ) -> None:
     response = await client.get(url)
     assert response.status_code in (400, 422), response.text
+
+
+async def test_phones_written_with_separators_or_prefixes_are_not_published(
+    bureau: Bureau, client: AsyncClient
+) -> None:
+    phones = ("138-1234-5678", "+86 13812345678", "0086-138 1234 5678", "138 1234 5678")
+    facts = f"经查，当事人另留电话{'、'.join(phones)}，单位座机010-12345678，占道经营水果。"
+    case = await decide(bureau, facts=facts)
+    await serve_decision(bureau, case)
+    bodies = [
+        (await client.get("/public/v1/penalty-decisions", params={"format": kind})).text
+        for kind in ("json", "rss", "atom")
+    ]
+    bodies.append((await client.get(item_url(case["decision_number"]))).text)
+    for body in bodies:
+        for digits in ("5678", "12345678", "+86", "0086"):
+            assert digits not in body, (digits, body)
+    assert "占道经营水果" in bodies[0]
+
+
+async def test_a_correction_reason_is_published_without_the_partys_name_or_numbers(
+    bureau: Bureau, client: AsyncClient
+) -> None:
+    case = await decide(bureau)
+    decision = await serve_decision(bureau, case)
+    reason = "当事人张三丰手机138-1234-5678有误，身份证110101199001011237"
+    corrected = await bureau.world.as_(bureau.inspector).post(
+        f"/api/v1/cases/{case['id']}/documents/{decision['id']}/corrections",
+        json={"reason": reason, "corrections": {"facts": "查明当事人占道经营水果摊。"}},
+    )
+    assert corrected.status_code == 201, corrected.text
+    notice = await client.get(item_url(case["decision_number"]))
+    assert notice.status_code == 200, notice.text
+    published = notice.json()["withdrawal_reason"]
+    assert published == "更正：当事人张某某手机［已隐去］有误，身份证［已隐去］"
+    for body in (notice.text, (await client.get("/public/v1/penalty-decisions")).text):
+        for datum in (PERSON["name"], "三丰", PERSON["id_number"], "1234-5678"):
+            assert datum not in body, datum

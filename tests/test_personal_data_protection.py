@@ -284,3 +284,37 @@ async def test_an_online_applicant_is_not_named_to_another_agencys_system(
     assert hall["citizen"].username not in history.text
     clerk_view = (await world.as_(hall["clerk"]).get(url)).json()
     assert clerk_view["created_by_id"] == str(hall["citizen"].id)
+
+
+async def test_a_protected_reporters_letter_lists_no_recipient_name_to_those_who_may_not_see_them(
+    world: World, city: dict[str, Any]
+) -> None:
+    ticket = await _ticket(
+        world, city["operator"], reporter={"name": "钱多多", "phone": "13911113333",
+                                           "confidential": True},
+    )  # fmt: skip
+    await _dispatch(world, city, ticket, "chaoyang")
+    for action, body in (
+        ("sign", {}),
+        ("reply", {"reply": "已处理。", "resolution_mode": "enforcement", "in_writing": True}),
+    ):
+        response = await world.as_(city["handler"]).post(
+            f"/api/v1/tickets/{ticket['id']}/actions/{action}", json=body
+        )
+        assert response.status_code == 200, response.text
+    url = f"/api/v1/tickets/{ticket['id']}/documents"
+    client = await _api_client(
+        world, city["admin"], "tickets:read", department_id=str(city["chaoyang"]["id"])
+    )
+    for seen in (
+        await world.as_(city["handler"]).get(url),
+        await world.as_(city["admin"]).get(url),
+        await world.client.get(url, headers=client),
+    ):
+        assert seen.status_code == 200, seen.text
+        [letter] = seen.json()["items"]
+        assert letter["recipient"]["name"] is None
+        assert "钱" not in seen.text
+    # The hotline, who calls the reporter back, still sees the name.
+    [full] = (await world.as_(city["operator"]).get(url)).json()["items"]
+    assert full["recipient"]["name"] == "钱多多"

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.documents.declaration import DocumentKind, DocumentSource
-from app.documents.redaction import public_party, redact
+from app.documents.declaration import DocumentKind, DocumentSource, Recipient
+from app.documents.redaction import public_party, redact, scrub_text
 from app.models.document import Disclosure, Document
 from app.services.calendar import Period, Unit, WorkCalendar
 
@@ -122,9 +122,14 @@ async def _withdraw(
     query = select(Disclosure).where(*where, col(Disclosure.status).in_(("pending", "published")))
     rows = list((await session.scalars(query)).all())
     for row in rows:
+        # The reason is published with the notice: the party's name and numbers go too.
+        document = await session.get(Document, row.document_id)
+        party = Recipient(type="person", name="")
+        if document is not None:
+            party = Recipient(type=document.recipient_type, name=document.recipient_name)
         row.status = "withdrawn"
         row.withdrawn_at = now
         row.withdraw_due_at = calendar.add(now, WITHDRAWAL_PERIOD).due_at
-        row.withdrawal_reason = reason
+        row.withdrawal_reason = scrub_text(reason, party)
     await session.flush()
     return [describe(row) for row in rows]

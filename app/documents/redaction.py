@@ -7,14 +7,11 @@ organisation's name and unified social credit code are public facts and are kept
 the party's own data and of anything shaped like an ID or mobile number.
 """
 
-import re
 from typing import Any
 
 from app.documents.declaration import Recipient
+from app.services.masking import REDACTED, redact_numbers
 
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 # Two-character surnames (复姓) that stay whole.
 COMPOUND_SURNAMES = frozenset(
     {
@@ -32,30 +29,6 @@ def surname_only(name: str) -> str:
     return name[:compound] + "某" * max(1, len(name) - compound)
 
 
-COMPOUND_SURNAMES = frozenset(
-    [
-        "欧阳",
-        "司马",
-        "上官",
-        "诸葛",
-        "东方",
-        "皇甫",
-        "尉迟",
-        "公孙",
-        "慕容",
-        "长孙",
-        "宇文",
-        "司徒",
-        "夏侯",
-        "令狐",
-        "端木",
-        "独孤",
-        "南宫",
-        "西门",
-    ]
-)
-
-
 def public_party(recipient: Recipient) -> dict[str, Any]:
     if recipient.is_person:
         return {"type": "person", "name": surname_only(recipient.name)}
@@ -64,16 +37,15 @@ def public_party(recipient: Recipient) -> dict[str, Any]:
 
 def scrub_text(text: str, recipient: Recipient) -> str:
     """Free text with the party's personal data and ID/phone-shaped numbers removed."""
+    # Numbers first: the whole of "+86 138…" goes, not the party's phone inside it.
+    text = redact_numbers(text, keep=None if recipient.is_person else recipient.id_number)
     if recipient.is_person:
         for datum in (recipient.id_number, recipient.phone, recipient.address):
             if datum:
-                text = text.replace(datum, "［已隐去］")
+                text = text.replace(datum, REDACTED)
         if recipient.name:
             text = text.replace(recipient.name, surname_only(recipient.name))
-    keep = recipient.id_number if not recipient.is_person else None
-    text = ID_NUMBER.sub(lambda m: m.group(0) if m.group(0) == keep else "［已隐去］", text)
-    text = MOBILE.sub("［已隐去］", text)
-    return LANDLINE.sub("［已隐去］", text)
+    return text
 
 
 def redact(value: Any, recipient: Recipient) -> Any:

@@ -35,13 +35,14 @@ from app.models.document import (
     DocumentService,
 )
 from app.pagination import Page
+from app.services.masking import Disclosure as Shown
 from app.services.masking import mask_name
 from app.workflow import engine
 from app.workflow.registry import RecordKind
 
 
-def service_public(row: DocumentService, in_full: bool = True) -> ServicePublic:
-    """``in_full`` False: who signed (often the party) and the witness are masked."""
+def service_public(row: DocumentService, level: str = Shown.FULL) -> ServicePublic:
+    """Who signed (often the party) and the witness as ``level`` shows the party."""
     return ServicePublic(
         id=row.id,
         document_id=row.document_id,
@@ -50,25 +51,33 @@ def service_public(row: DocumentService, in_full: bool = True) -> ServicePublic:
         effective_at=row.effective_at,
         complete=row.applied,
         served_by=PersonRef(id=row.served_by_id, name=row.served_by_name),
-        signed_by=row.signed_by if in_full else mask_name(row.signed_by),
-        witness=row.witness if in_full else mask_name(row.witness),
+        signed_by=_person(row.signed_by, level),
+        witness=_person(row.witness, level),
         receipt_document_id=row.receipt_document_id,
         corrects_id=row.corrects_id,
         recorded_at=row.recorded_at,
     )
 
 
-def _recipient(document: Document, in_full: bool) -> RecipientPublic:
-    name = document.recipient_name
-    if not in_full and document.recipient_type != "organisation":
-        name = mask_name(name) or ""
-    return RecipientPublic(type=document.recipient_type, name=name)
+def _person(name: str | None, level: str) -> str | None:
+    if level == Shown.FULL:
+        return name
+    return None if level == Shown.HIDDEN else mask_name(name)
+
+
+def _recipient(document: Document, level: str) -> RecipientPublic:
+    if document.recipient_type == "organisation":
+        return RecipientPublic(type="organisation", name=document.recipient_name)
+    # A protected reporter (confidential, anonymous, a report): not even the surname.
+    return RecipientPublic(
+        type=document.recipient_type, name=_person(document.recipient_name, level)
+    )
 
 
 def document_public(
     kind: RecordKind,
     document: Document,
-    in_full: bool,
+    level: str,
     service: DocumentService | None,
     superseded_by: uuid.UUID | None,
     disclosure: Disclosure | None = None,
@@ -89,11 +98,11 @@ def document_public(
         template_version=document.template_version,
         sha256=document.sha256,
         size=document.size,
-        recipient=_recipient(document, in_full),
+        recipient=_recipient(document, level),
         supersedes_id=document.supersedes_id,
         superseded_by_id=superseded_by,
         served_state=state,
-        service=service_public(service, in_full) if service else None,
+        service=service_public(service, level) if service else None,
         disclosure=None
         if disclosure is None
         else DisclosureState(
@@ -145,10 +154,10 @@ async def _listing(
             )
         ).all()
     }
-    in_full = kind.party_in_full(record, actor)
+    level = kind.disclosure(record, actor)
     return [
         document_public(
-            kind, d, in_full, services.get(d.id), superseded_by.get(d.id), disclosures.get(d.id)
+            kind, d, level, services.get(d.id), superseded_by.get(d.id), disclosures.get(d.id)
         )
         for d in documents
     ]
@@ -273,6 +282,6 @@ def documents_router(kind: RecordKind) -> APIRouter:
         corrected = await correct(
             session, workflow, record, document, body.corrections, body.reason, actor
         )
-        return document_public(kind, corrected, True, None, None)
+        return document_public(kind, corrected, Shown.FULL, None, None)
 
     return router

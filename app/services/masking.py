@@ -9,6 +9,7 @@ event payloads, exports and event actors.
 a person in full, whatever its scopes; 第二十八条: ID numbers are sensitive data.
 """
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -34,6 +35,26 @@ def disclosure_for(
     if actor.kind == "user" and (entitled or own):
         return Disclosure.FULL
     return Disclosure.HIDDEN if protected else Disclosure.MASKED
+
+
+REDACTED = "［已隐去］"
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+# A phone as people write it: +86 / 0086 before it, spaces or hyphens between the groups
+# (138-1234-5678, 0086-138 1234 5678), a landline with its area code (010-12345678).
+_COUNTRY = r"(?:(?:\+|00) ?86[ \-－]?)"
+_SEP = r"[ \-－]?"
+MOBILE = re.compile(rf"(?<![\d+]){_COUNTRY}?1[3-9]\d{_SEP}\d{{4}}{_SEP}\d{{4}}(?!\d)")
+LANDLINE = re.compile(
+    rf"(?<![\d+])(?:{_COUNTRY}\d{{2,3}}|[(（]0\d{{2,3}}[)）]|0\d{{2,3}}){_SEP}\d{{7,8}}(?!\d)"
+)
+
+
+def redact_numbers(text: str, keep: str | None = None) -> str:
+    """Free text meant for the public with ID numbers and phone numbers removed (个人信息
+    保护法 第二十八条); ``keep`` is an organisation's credit code, which is a public fact."""
+    text = ID_NUMBER.sub(lambda m: m.group(0) if m.group(0) == keep else REDACTED, text)
+    text = MOBILE.sub(REDACTED, text)
+    return LANDLINE.sub(REDACTED, text)
 
 
 def mask_phone(phone: str | None) -> str | None:

@@ -5,7 +5,8 @@ GeoReport v2 reads (``requests``, ``requests/{id}``, and mySociety's
 - no report (举报) and no ticket whose reporter asked for confidentiality, ever (保护举报人:
   a report's very existence, its place and time, can identify who made it);
 - the ticket's title (the hotline's summary) as the description, not the caller's own words,
-  which often name people and give phone numbers; the department's reply text stays with
+  which often name people and give phone numbers (and the title itself, and every other
+  text shown, with ID and phone numbers removed); the department's reply text stays with
   the partners too, since replies address the caller by name;
 - the district and street without the house number, and coordinates rounded to three
   decimals (about 100 m): enough to find the pothole, not the caller's door
@@ -23,6 +24,7 @@ from sqlmodel import col
 
 from app.models.ticket import Ticket
 from app.schemas.open311 import ServiceRequest, ServiceRequestExtended
+from app.services.masking import redact_numbers
 
 PUBLIC_DECIMALS = 3
 # A house number begins at the first digit, '#', or a Chinese number before 号/弄/栋/幢/座.
@@ -46,6 +48,10 @@ def coarse_address(district: str, address: str) -> str | None:
     return (district + street) or None
 
 
+def _text(value: str | None) -> str | None:
+    return None if value is None else redact_numbers(value)
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, PUBLIC_DECIMALS)
 
@@ -56,9 +62,9 @@ def _public(request: ServiceRequest, ticket: Ticket) -> ServiceRequest:
         notes = REPLIED
     return request.model_copy(
         update={
-            "description": ticket.title,
-            "status_notes": notes,
-            "address": coarse_address(ticket.district, ticket.address),
+            "description": _text(ticket.title),
+            "status_notes": _text(notes),
+            "address": _text(coarse_address(ticket.district, ticket.address)),
             "lat": _round(ticket.lat),
             "long": _round(ticket.lon),
             "media_url": None,
@@ -69,7 +75,7 @@ def _public(request: ServiceRequest, ticket: Ticket) -> ServiceRequest:
 def _extended_attributes(ticket: Ticket, public: bool) -> dict[str, Any]:
     """mySociety's extended attributes, as FixMyStreet's Open311 server names them."""
     return {
-        "title": ticket.title,
+        "title": _text(ticket.title) if public else ticket.title,
         "interface_used": ticket.channel,
         "external_status_code": ticket.status,
         "agency_sent_datetime": ticket.dispatched_at.isoformat() if ticket.dispatched_at else None,
