@@ -52,8 +52,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix app tests
 	$(BIN)/ruff format app tests
 
+# Each pass has a temporary folder of its own, removed after it: pytest's shared one
+# (/tmp/pytest-of-USER) is pruned by other pytest runs on the same machine.
+TMP := base=$$(mktemp -d /tmp/govflow-pytest.XXXXXX); trap 'rm -rf "$$base"' EXIT
+
 test-sqlite: $(STAMP) fonts
-	GOVFLOW_TEST_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
+	$(TMP); GOVFLOW_TEST_DATABASE_URL= $(BIN)/pytest --basetemp="$$base/t" $(PYTEST_ARGS)
 
 # Runs only when GOVFLOW_TEST_POSTGRES_URL is set; a server it cannot reach fails the run.
 # The API fuzz, database-restart and soak tests run servers on databases of their own, so
@@ -61,8 +65,8 @@ test-sqlite: $(STAMP) fonts
 # PostgreSQL server of GOVFLOW_TEST_POSTGRES_URL, or 127.0.0.1:5432, for about 2 minutes).
 test-postgres: $(STAMP) fonts
 	@if [ -n "$$GOVFLOW_TEST_POSTGRES_URL" ]; then \
-		echo "== PostgreSQL: $$GOVFLOW_TEST_POSTGRES_URL"; \
-		GOVFLOW_TEST_DATABASE_URL="$$GOVFLOW_TEST_POSTGRES_URL" $(BIN)/pytest \
+		echo "== PostgreSQL: $$GOVFLOW_TEST_POSTGRES_URL"; $(TMP); \
+		GOVFLOW_TEST_DATABASE_URL="$$GOVFLOW_TEST_POSTGRES_URL" $(BIN)/pytest --basetemp="$$base/t" \
 			--ignore=tests/test_api_fuzz.py --ignore=tests/test_fault_db_restart.py --ignore=tests/test_soak.py \
 			$(PYTEST_ARGS); \
 	else \

@@ -32,7 +32,9 @@ async def running_server(
     async def fail() -> None:
         raise RuntimeError("an unexpected failure")
 
-    application.add_api_route("/test-only/fail", fail, methods=["GET", "POST"])
+    application.add_api_route(
+        "/test-only/fail", fail, methods=["GET", "POST"], include_in_schema=False
+    )
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(application, host="127.0.0.1", port=port, log_level="critical")
