@@ -94,7 +94,7 @@ FUZZ_EXAMPLES ?= 10
 FUZZ_SECONDS ?= 0
 fuzz: $(STAMP)
 	GOVFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) GOVFLOW_FUZZ_SECONDS=$(FUZZ_SECONDS) \
-		$(if $(FUZZ_SEED),GOVFLOW_FUZZ_SEED=$(FUZZ_SEED)) $(BIN)/pytest tests/test_api_fuzz.py $(PYTEST_ARGS)
+		GOVFLOW_FUZZ_SEED=$(or $(FUZZ_SEED),random) $(BIN)/pytest tests/test_api_fuzz.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache govflow.db*

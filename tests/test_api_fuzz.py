@@ -56,7 +56,11 @@ ADMIN_PASSWORD = "fuzz-admin-password-123"
 EXAMPLES = int(os.environ.get("GOVFLOW_FUZZ_EXAMPLES", "3"))
 # Per caller; 0 runs every phase to its end (``make fuzz``).
 SECONDS = int(os.environ.get("GOVFLOW_FUZZ_SECONDS", "14"))
-SEED = int(os.environ.get("GOVFLOW_FUZZ_SEED", str(secrets.randbelow(2**31))))
+# The short run in `make test` replays one seed, so CI judges the code, not the draw;
+# `make fuzz` draws a new one each time (GOVFLOW_FUZZ_SEED=random) to explore.
+FIXED_SEED = 20261202
+_seed = os.environ.get("GOVFLOW_FUZZ_SEED", str(FIXED_SEED))
+SEED = secrets.randbelow(2**31) if _seed == "random" else int(_seed)
 # Open311's routes read an API key (``api_key`` or ``X-API-Key``), never a bearer token:
 # the Open311 caller and the API client test them, the signed-in users do not.
 OPEN311 = r"^/open311/"
