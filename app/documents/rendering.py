@@ -97,6 +97,18 @@ def render_pdf(page: Page, body_html: str, font: str | None = None) -> bytes:
 
 def _render(page: Page, body_html: str, font: str | None) -> bytes:
     pdf = _Document(format="A4")
+    try:
+        return _lay_out(pdf, page, body_html, font)
+    finally:
+        # fontTools keeps the font file open (lazy reading): close it with the document,
+        # not whenever the garbage collector comes by.
+        for loaded in pdf.fonts.values():
+            ttfont = getattr(loaded, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
+
+
+def _lay_out(pdf: _Document, page: Page, body_html: str, font: str | None) -> bytes:
     pdf.set_margins(25, 20, 25)
     pdf.set_auto_page_break(True, margin=22)
     # One face only: parsing a CJK font is most of a render's cost, so <b> and
