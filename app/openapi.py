@@ -92,7 +92,12 @@ def install_openapi(app: FastAPI) -> None:
                     _complete(operation)
                 else:
                     # Open311 reports invalid input as a 400 in its own format, never a 422.
-                    operation.get("responses", {}).pop("422", None)
+                    responses = operation.get("responses", {})
+                    responses.pop("422", None)
+                    # Its query strings are unbounded by the standard: a request line the
+                    # HTTP server itself cannot parse is its plain-text 400, before the app.
+                    if "400" in responses:
+                        responses["400"].setdefault("content", {})["text/plain"] = {}
         # FastAPI's own validation shapes stay only where an operation still names them: a
         # dangling reference breaks ReDoc.
         paths = json.dumps(schema["paths"])
