@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
 from app.config import Settings
+from app.core.rate_limit import count_request
 from app.db import session_scope
 from app.errors import Forbidden, Unauthorized
+from app.identity.security import decode_access_token, token_version_of
+from app.integrations import api_clients
 from app.models.identity import User
-from app.security import decode_access_token, token_version_of
-from app.services import api_clients
-from app.services.rate_limit import count_request
 
 oauth2_scheme = OAuth2PasswordBearer(
     tokenUrl="/api/v1/auth/token",

@@ -27,11 +27,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 from app.deps import actor_for_token
 from app.errors import GovflowError, problem_response
+from app.identity.security import decode_access_token
+from app.integrations import api_clients
+from app.integrations.schemas import SHOWN_ONCE_KEY
 from app.models.base import utcnow
 from app.models.idempotency import IdempotencyRecord
-from app.schemas.integration import SHOWN_ONCE_KEY
-from app.security import decode_access_token
-from app.services import api_clients
 
 MAX_KEY_LENGTH = 255
 REPLAY_NOTE = (

@@ -16,7 +16,9 @@ from app.config import Settings, get_settings
 from app.control_characters import refuse_control_characters
 from app.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from app.errors import install_error_handlers, problem_response
+from app.files.storage import storage_from_settings
 from app.idempotency import IdempotencyMiddleware
+from app.identity.service import bootstrap_admin
 from app.log_config import configure_logging
 from app.middleware import (
     BodyLimitMiddleware,
@@ -51,8 +53,6 @@ from app.routers import (
 from app.routers import documents as documents_routes
 from app.routers.attachment_routes import attachment_router
 from app.seeds import seed_reference_data
-from app.services.identity import bootstrap_admin
-from app.services.storage import storage_from_settings
 from app.startup import OneLineStartupFailure, StartupRefused, first_line, settings_or_exit
 from app.worker import background_worker
 from app.workflow.registry import record_kinds

@@ -2,9 +2,9 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.approvals.catalogue import seed_services
 from app.documents.templates import seed_default_templates
-from app.services.approval_catalogue import seed_services
-from app.services.ticket_catalogue import seed_categories
+from app.tickets.catalogue import seed_categories
 
 
 async def seed_reference_data(session: AsyncSession) -> None:

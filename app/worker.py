@@ -12,13 +12,13 @@ import structlog
 
 from app import idempotency
 from app.config import Settings, get_settings
+from app.core.rate_limit import WINDOW, forget_old_windows
 from app.db import SessionMaker, create_engine, create_sessionmaker
 from app.documents.jobs import sweep_documents
+from app.identity import login_throttle
+from app.integrations.webhook_delivery import deliver_due
 from app.log_config import configure_logging
 from app.models.base import utcnow
-from app.services import login_throttle
-from app.services.rate_limit import WINDOW, forget_old_windows
-from app.services.webhook_delivery import deliver_due
 from app.workflow.sweeper import sweep_overdue
 
 log = structlog.get_logger(__name__)

@@ -1,6 +1,6 @@
 """Bench approval applications: received, accepted, recommended, decided, delivered.
 
-The path follows app/workflows/approval.py, with refusals, withdrawals and one-time
+The path follows app/approvals/workflow.py, with refusals, withdrawals and one-time
 supplement notices on the way.
 """
 

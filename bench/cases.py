@@ -1,6 +1,6 @@
 """Bench enforcement cases: registered, filed, investigated, reviewed, decided, served, paid.
 
-The path follows app/workflows/case.py, with on-the-spot decisions, dismissals and
+The path follows app/cases/workflow.py, with on-the-spot decisions, dismissals and
 transfers on the way; each case has two officers (case_officers rows).
 """
 

@@ -35,8 +35,8 @@ from typing import Any
 import asyncpg
 import orjson
 
-from app.security import hash_password
-from app.services.ticket_catalogue import SEED_CATEGORIES
+from app.identity.security import hash_password
+from app.tickets.catalogue import SEED_CATEGORIES
 from bench import vocabulary as words
 from bench.database import BenchDatabase
 from bench.dataset import (

@@ -137,7 +137,7 @@ def load_kind_chunk(job: KindJob) -> tuple[int, int]:
 
 
 async def _staff(connection: asyncpg.Connection, kind: str, departments: list[Any]) -> Staff:
-    from app.security import hash_password
+    from app.identity.security import hash_password
 
     password_hash = hash_password(uuid.uuid4().hex)
     people = []
@@ -182,7 +182,7 @@ async def _staff(connection: asyncpg.Connection, kind: str, departments: list[An
 
 async def _services(db: BenchDatabase) -> None:
     """The app's own seeded catalogue, each service given to a city department."""
-    from app.services.approval_catalogue import seed_services
+    from app.approvals.catalogue import seed_services
 
     engine = create_async_engine(db.url)
     try:

@@ -19,8 +19,8 @@ import httpx
 from sqlalchemy import event
 
 from app.config import Settings
+from app.identity.security import create_access_token
 from app.main import create_app
-from app.security import create_access_token
 from bench import pools, workload
 from bench.database import BenchDatabase
 from bench.load_data import LoadPlan, as_uuid, bench_users

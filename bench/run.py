@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
-from app.security import create_access_token
+from app.identity.security import create_access_token
 from bench import pgbench, pools, report, workload, wrk
 from bench.database import BenchDatabase, server_facts
 from bench.export import measure_export

@@ -35,7 +35,7 @@ CITY_DEPARTMENTS = (
     ("SXFJY", "市消防救援总队"), ("STXGL", "市通信管理局"), ("SXFB", "市信访办"),
 )  # fmt: skip
 
-# Categories the bench adds to the seeded catalogue (app/services/ticket_catalogue.py),
+# Categories the bench adds to the seeded catalogue (app/tickets/catalogue.py),
 # so the spread resembles a real 12345 line's. (code, name, parent)
 EXTRA_CATEGORIES = (
     ("zaoyin_raomin", "噪音扰民", None), ("gongnuan", "供暖", None),

@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import orjson
 
-from app.workflows.ticket import STATES
+from app.tickets.workflow import STATES
 from bench import vocabulary as words
 from bench.dataset import TicketMaker
 from bench.load_data import read_reference

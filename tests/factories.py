@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
+from app.identity.security import create_access_token, hash_password
 from app.models.identity import Department, User
-from app.security import create_access_token, hash_password
 from app.seeds import seed_reference_data
 
 PASSWORD = "correct horse battery staple"

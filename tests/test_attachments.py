@@ -141,7 +141,7 @@ async def test_photos_can_be_removed_while_open_but_not_after_closing(
 async def test_storage_that_cannot_be_written_is_a_503_naming_storage_not_the_database(
     world: World, dispatched: dict[str, Any], tmp_path: Path
 ) -> None:
-    from app.services.storage import LocalStorage
+    from app.files.storage import LocalStorage
 
     not_a_folder = tmp_path / "storage"
     not_a_folder.write_text("a file where the storage folder should be")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services.calendar import WorkCalendar
+from app.core.calendar import WorkCalendar
 from tests.conftest import World
 from tests.factories import Person
 

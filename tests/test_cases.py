@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.config import get_settings
-from app.models.base import utcnow
-from app.services.penalties import (
+from app.cases.penalties import (
     Interval,
     add_years,
     late_surcharge,
     surcharge_days,
 )
+from app.config import get_settings
+from app.models.base import utcnow
 from tests.case_bureau import (
     COMPANY,
     LARGE_FINE,

@@ -14,7 +14,7 @@ from typing import Any
 
 from httpx import AsyncClient
 
-from app.schemas.approval import ApprovalCreate
+from app.approvals.schemas import ApprovalCreate
 from tests.conftest import DATABASE_URL, ROOT, World
 from tests.factories import Person
 

@@ -83,7 +83,7 @@ async def test_export_refuses_an_unknown_format(world: World, office: dict[str, 
 async def test_export_streams_past_one_batch(
     world: World, office: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.services import exports
+    from app.records import exports
 
     monkeypatch.setattr(exports, "BATCH", 2)
     api = world.as_(office["operator"])

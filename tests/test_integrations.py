@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import update
 from standardwebhooks.webhooks import Webhook
 
+from app.integrations.webhook_delivery import deliver_due
 from app.models.base import utcnow
 from app.models.integration import ApiClient, WebhookDelivery
-from app.services.webhook_delivery import deliver_due
 from tests.conftest import World
 from tests.factories import Person, ticket_body
 from tests.receiver import Receiver, running_receiver
@@ -285,7 +285,7 @@ async def test_api_client_manages_only_its_own_webhooks(
 async def test_a_delivery_claimed_by_a_worker_that_died_is_sent_once_its_lease_runs_out(
     world: World, admin: Person, app: Any, receiver: Receiver
 ) -> None:
-    from app.services.webhook_delivery import claim_due, fan_out
+    from app.integrations.webhook_delivery import claim_due, fan_out
 
     await _subscribe(world, admin, receiver.url, "ticket.created")
     operator = await world.user("operator")

@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import Select, select, text
 
 from app.actor import Actor
+from app.approvals import service as approvals
+from app.cases import service as cases
 from app.models.approval import ApprovalApplication
 from app.models.base import utcnow
 from app.models.case import EnforcementCase
 from app.models.ticket import Ticket
-from app.services import approvals, cases, tickets
+from app.tickets import service as tickets
 from tests.conftest import IS_POSTGRES, World
 from tests.factories import ticket_body
 

@@ -74,7 +74,7 @@ def _latest_targets() -> list[tuple[str, str]]:
 
 
 # Not records: the migrations' own bookkeeping, and the tokens of per-process caches
-# (app/services/process_cache.py), whose loss only makes each process read its copies again.
+# (app/core/process_cache.py), whose loss only makes each process read its copies again.
 NOT_RECORDS = {"alembic_version", "cache_versions"}
 
 

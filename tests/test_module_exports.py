@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from app.approvals.export import STATUSES as APPROVAL_STATUSES
+from app.approvals.workflow import STATES as APPROVAL_STATES
+from app.cases.export import STATUSES as CASE_STATUSES
+from app.cases.workflow import STATES as CASE_STATES
 from app.models.base import utcnow
-from app.services.approval_export import STATUSES as APPROVAL_STATUSES
-from app.services.case_export import STATUSES as CASE_STATUSES
-from app.workflows.approval import STATES as APPROVAL_STATES
-from app.workflows.case import STATES as CASE_STATES
 from tests.approval_hall import COMPANY_CODE, PERSON_ID, application_body, make_hall
 from tests.case_bureau import COMPANY, LEGAL_BASIS, PERSON, Bureau, decision_number, make_bureau
 from tests.conftest import World

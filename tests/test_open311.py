@@ -10,7 +10,7 @@ from httpx import AsyncClient, Response
 from app.config import get_settings
 from app.errors import UnprocessableEntity
 from app.models.base import utcnow
-from app.services import tickets
+from app.tickets import service as tickets
 from tests.conftest import World
 from tests.factories import Person
 

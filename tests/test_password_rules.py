@@ -10,8 +10,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select
 
+from app.identity.service import bootstrap_admin
 from app.models.identity import User
-from app.services.identity import bootstrap_admin
 from tests.conftest import World
 from tests.factories import Person, truncate_all
 

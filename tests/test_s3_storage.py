@@ -8,7 +8,7 @@ import aioboto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from app.services.storage import S3Storage
+from app.files.storage import S3Storage
 from tests.conftest import World
 from tests.factories import ticket_body
 from tests.receiver import free_port

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
+from app.core.calendar import Period, Unit
 from app.documents.jobs import sweep_documents
 from app.models.base import utcnow
-from app.services.calendar import Period, Unit
 from app.workflow.engine import agency_calendar
 from tests.approval_hall import application_body, make_hall
 from tests.case_bureau import Bureau, make_bureau, move_dates

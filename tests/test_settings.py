@@ -7,8 +7,8 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from app.config import PLACEHOLDER_SECRET, Settings
+from app.identity.service import bootstrap_admin
 from app.models.identity import User
-from app.services.identity import bootstrap_admin
 from tests.factories import truncate_all
 
 STRONG = "x" * 40

@@ -14,8 +14,8 @@ import httpcore
 import httpx
 import pytest
 
-from app.services import webhook_delivery
-from app.services.url_guard import BlockedAddress, GuardedTransport
+from app.integrations import webhook_delivery
+from app.integrations.url_guard import BlockedAddress, GuardedTransport
 from tests.conftest import World
 from tests.factories import Person, ticket_body
 from tests.receiver import running_receiver

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
+from app.core.process_cache import ProcessCache
 from app.models.ticket import TicketCategory
-from app.services.categories import catalogue
-from app.services.process_cache import ProcessCache
+from app.tickets.categories import catalogue
 from tests.conftest import World
 from tests.factories import Person, ticket_body
 

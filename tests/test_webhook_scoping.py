@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from app.services.webhook_delivery import deliver_due
+from app.integrations.webhook_delivery import deliver_due
 from tests.approval_hall import application_body, make_hall
 from tests.case_bureau import Bureau, make_bureau
 from tests.conftest import World

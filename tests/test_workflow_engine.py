@@ -13,11 +13,11 @@ from app.errors import Forbidden, TransitionNotAllowed
 from app.models.audit import Event, OutboxMessage
 from app.models.base import utcnow
 from app.models.ticket import Ticket
+from app.tickets.workflow import TICKET_WORKFLOW
 from app.workflow import engine
 from app.workflow.definition import NoBody
 from app.workflow.registry import record_kinds
 from app.workflow.sweeper import sweep_overdue
-from app.workflows.ticket import TICKET_WORKFLOW
 from tests.conftest import IS_POSTGRES, World
 from tests.factories import Person, ticket_body
 

@@ -5,7 +5,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.workflows.ticket import TICKET_WORKFLOW
+from app.tickets.workflow import TICKET_WORKFLOW
 from tests.conftest import World
 from tests.factories import ticket_body, truncate_all
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from app.config import Settings
 from app.db import create_engine
-from app.services.storage import storage_from_settings
+from app.files.storage import storage_from_settings
 from app.startup import describe_invalid_settings
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"

@@ -5,9 +5,9 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import app.services.approvals
-import app.services.cases
-import app.services.tickets  # noqa: F401  (each registers its workflow: role checks need them)
+import app.approvals.service
+import app.cases.service
+import app.tickets.service  # noqa: F401  (each registers its workflow: role checks need them)
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 

@@ -18,11 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from app.approvals import catalogue as approval_catalogue
+from app.approvals.schemas import RequiredMaterial, ServiceCreate, ServiceUpdate
 from app.cli.context import CommandFailed
 from app.errors import GovflowError
-from app.models.identity import Department, Role, User
-from app.schemas.approval import RequiredMaterial, ServiceCreate, ServiceUpdate
-from app.schemas.identity import (
+from app.identity import service as identity
+from app.identity.schemas import (
     Code,
     DepartmentCreate,
     DepartmentUpdate,
@@ -32,9 +33,10 @@ from app.schemas.identity import (
     Username,
     UserUpdate,
 )
-from app.schemas.ticket import RoutingRuleCreate, RoutingRuleUpdate
+from app.models.identity import Department, Role, User
 from app.seeds import seed_reference_data
-from app.services import approval_catalogue, identity, ticket_catalogue
+from app.tickets import catalogue as ticket_catalogue
+from app.tickets.schemas import RoutingRuleCreate, RoutingRuleUpdate
 
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 

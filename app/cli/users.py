@@ -8,9 +8,9 @@ from sqlmodel import select
 
 from app.cli.context import CommandFailed
 from app.errors import GovflowError
+from app.identity import service as identity
+from app.identity.schemas import UserCreate, UserUpdate
 from app.models.identity import Department, Role, User
-from app.schemas.identity import UserCreate, UserUpdate
-from app.services import identity
 
 
 async def _user(session: AsyncSession, username: str) -> User:

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app.actor import Actor
+from app.core.calendar import WorkCalendar
 from app.models.identity import Department
-from app.services.calendar import WorkCalendar
 
 if TYPE_CHECKING:
     from app.workflow.definition import ActionBody

@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from app.actor import Actor
 from app.config import get_settings
+from app.core.calendar import WorkCalendar
 from app.documents import disclosure
 from app.documents.declaration import DocumentCatalogue, DocumentKind, DocumentSource, RecordView
 from app.documents.numbering import take_number
@@ -27,7 +28,6 @@ from app.errors import UnprocessableEntity
 from app.models.attachment import Attachment
 from app.models.document import Document, DocumentContent, DocumentService
 from app.models.identity import Department
-from app.services.calendar import WorkCalendar
 from app.workflow.audit import to_json_value
 from app.workflow.context import ActionContext
 

@@ -14,7 +14,7 @@ from app.models.base import UTCDateTime, VersionedTable
 
 
 class WorkflowRecord(VersionedTable):
-    # Taken by the engine when the record is created (app/services/numbering.py).
+    # Taken by the engine when the record is created (app/core/numbering.py).
     number: str = Field(default="", max_length=32, unique=True)
     status: str = Field(max_length=32, index=True)
     title: str = Field(max_length=200)

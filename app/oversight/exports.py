@@ -4,7 +4,7 @@ from fastapi.responses import StreamingResponse
 
 from app.models.oversight import ReportProgramme
 from app.oversight.schemas import AssessmentRunPublic, SchemePublic
-from app.services.exports import ExportFormat, table_response
+from app.records.exports import ExportFormat, table_response
 
 
 def ranking_table(

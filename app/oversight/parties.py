@@ -19,6 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
+from app.cases.service import party_in_full_clause
+from app.core.id_numbers import is_resident_id, is_unified_social_credit_code, normalise
+from app.core.masking import refuse_personal_search
 from app.errors import UnprocessableEntity
 from app.models.approval import ApprovalApplication
 from app.models.audit import Event
@@ -32,9 +35,6 @@ from app.oversight.schemas import (
     TimelinePage,
 )
 from app.pagination import decode_cursor, encode_cursor
-from app.services.cases import party_in_full_clause
-from app.services.id_numbers import is_resident_id, is_unified_social_credit_code, normalise
-from app.services.masking import refuse_personal_search
 from app.workflow import engine
 from app.workflow.definition import Workflow
 from app.workflow.registry import record_kind

@@ -4,8 +4,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from app.core.calendar import WorkCalendar
 from app.errors import UnprocessableEntity
-from app.services.calendar import WorkCalendar
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")

@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
+from app.core.numbering import RecordNumber
 from app.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from app.models.rating import Rating, Rectification
 from app.models.workflow import WorkflowRecord
 from app.oversight.rectification_workflow import RECTIFICATION_WORKFLOW
 from app.oversight.schemas import RatingCreate, RatingGroup, RatingPublic, RatingStats
 from app.pagination import keyset_after
-from app.services.numbering import RecordNumber
 from app.workflow import engine
 from app.workflow.registry import record_kind
 

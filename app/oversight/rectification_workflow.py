@@ -9,9 +9,9 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool
 
+from app.core.calendar import Period, Unit
 from app.models.rating import Rectification
 from app.schemas.common import Reason
-from app.services.calendar import Period, Unit
 from app.workflow.context import ActionContext
 from app.workflow.definition import (
     ALL,

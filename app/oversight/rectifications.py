@@ -5,12 +5,12 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
+from app.core.masking import Disclosure
 from app.models.base import utcnow
 from app.models.rating import Rectification
 from app.oversight.rectification_workflow import RECTIFICATION_WORKFLOW
 from app.oversight.schemas import RectificationPublic
-from app.services.masking import Disclosure
-from app.services.record_queries import common_filters, list_visible
+from app.records.queries import common_filters, list_visible
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
 from app.workflow.registry import RecordKind, register

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from app.actor import Actor
 from app.config import Settings
+from app.core.calendar import load_calendar
 from app.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from app.models.identity import Department
 from app.models.oversight import ReportProgramme, ReportSubmission
@@ -25,7 +26,6 @@ from app.oversight.schemas import (
     SubmissionPublic,
     UnitProgress,
 )
-from app.services.calendar import load_calendar
 
 SUPERVISING_ROLES = ("admin", "supervisor")
 

@@ -2,18 +2,18 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
+from app.core.versioning import set_etag
 from app.deps import AdminActor, IfMatch, SessionDep, SettingsDep
 from app.errors import problem_responses
-from app.models.integration import ApiClient
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
-from app.schemas.integration import (
+from app.integrations import api_clients
+from app.integrations.schemas import (
     ApiClientCreate,
     ApiClientPublic,
     ApiClientUpdate,
     ApiClientWithKey,
 )
-from app.services import api_clients
-from app.services.versioning import set_etag
+from app.models.integration import ApiClient
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
 
 router = APIRouter(prefix="/api/v1/api-clients", tags=["integrations"])
 

@@ -6,14 +6,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from app.deps import AdminActor, CurrentActor, IfMatch, SessionDep
-from app.errors import problem_responses
-from app.models.base import utcnow
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
-from app.report_period import FromQuery, ToQuery
-from app.responses import json_response
-from app.routers.record_routes import render_record, workflow_router
-from app.schemas.approval import (
+from app.approvals import catalogue
+from app.approvals import export as approval_export
+from app.approvals import service as approvals
+from app.approvals.schemas import (
     ApprovalCreate,
     ApprovalPublic,
     ApprovalUpdate,
@@ -23,15 +19,20 @@ from app.schemas.approval import (
     ServicePublic,
     ServiceUpdate,
 )
+from app.approvals.service import APPROVALS, ApprovalFilters
+from app.approvals.stats import ApprovalGroup, ApprovalStats, approval_stats
+from app.approvals.workflow import APPROVAL_WORKFLOW, STATES
+from app.core.versioning import set_etag
+from app.deps import AdminActor, CurrentActor, IfMatch, SessionDep
+from app.errors import problem_responses
+from app.models.base import utcnow
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
+from app.records.exports import XLSX_TYPE, ExportFormat, record_rows, table_response
+from app.records.queries import visible_query
+from app.report_period import FromQuery, ToQuery
+from app.responses import json_response
+from app.routers.record_routes import render_record, workflow_router
 from app.schemas.common import IsoDateTime
-from app.services import approval_catalogue as catalogue
-from app.services import approval_export, approvals
-from app.services.approval_stats import ApprovalGroup, ApprovalStats, approval_stats
-from app.services.approvals import APPROVALS, ApprovalFilters
-from app.services.exports import XLSX_TYPE, ExportFormat, record_rows, table_response
-from app.services.record_queries import visible_query
-from app.services.versioning import set_etag
-from app.workflows.approval import APPROVAL_WORKFLOW, STATES
 
 router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 services_router = APIRouter(prefix="/api/v1/approval-services", tags=["approval services"])

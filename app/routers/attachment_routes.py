@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from app.deps import CurrentActor, SessionDep
 from app.errors import problem_responses
+from app.files import attachments
 from app.models.attachment import Attachment
-from app.services import attachments
 from app.workflow import engine
 from app.workflow.event_view import uploaders_as_seen
 from app.workflow.registry import AttachmentPolicy, RecordKind

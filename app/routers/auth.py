@@ -14,9 +14,9 @@ from app.errors import (
     UnsupportedMediaType,
     problem_responses,
 )
-from app.schemas.identity import DepartmentPublic, Me, PasswordChange, TokenResponse
-from app.security import create_access_token
-from app.services import identity
+from app.identity import service as identity
+from app.identity.schemas import DepartmentPublic, Me, PasswordChange, TokenResponse
+from app.identity.security import create_access_token
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 

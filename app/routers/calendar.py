@@ -13,12 +13,12 @@ from pydantic import (
     model_validator,
 )
 
+from app.core import calendar
+from app.core.calendar import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, Basis, DaySource, Period, Unit
 from app.deps import AdminActor, CurrentActor, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.models.calendar import DayKind
 from app.schemas.common import in_year_range
-from app.services import calendar
-from app.services.calendar import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, Basis, DaySource, Period, Unit
 from app.workflow.recompute import recompute_estimated_deadlines
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])

@@ -7,21 +7,22 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from app.cases import export as case_export
+from app.cases import service as cases
+from app.cases.schemas import CaseCreate, CasePublic, CaseUpdate, Source
+from app.cases.service import CASES, CaseFilters
+from app.cases.stats import CaseGroup, CaseStats, case_stats
+from app.cases.workflow import CASE_WORKFLOW, STATES
 from app.deps import CurrentActor, IfMatch, SessionDep
 from app.errors import problem_responses
 from app.models.base import utcnow
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
+from app.records.exports import XLSX_TYPE, ExportFormat, record_rows, table_response
+from app.records.queries import visible_query
 from app.report_period import FromQuery, ToQuery
 from app.responses import json_response
 from app.routers.record_routes import render_record, workflow_router
-from app.schemas.case import CaseCreate, CasePublic, CaseUpdate, Source
 from app.schemas.common import AsciiDecimal, IsoDateTime
-from app.services import case_export, cases
-from app.services.case_stats import CaseGroup, CaseStats, case_stats
-from app.services.cases import CASES, CaseFilters
-from app.services.exports import XLSX_TYPE, ExportFormat, record_rows, table_response
-from app.services.record_queries import visible_query
-from app.workflows.case import CASE_WORKFLOW, STATES
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 stats_router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])

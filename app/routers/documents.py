@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
+from app.core.masking import Disclosure as Shown
+from app.core.masking import mask_name
 from app.deps import CurrentActor, SessionDep
 from app.documents import service as document_service
 from app.documents.correction import correct
@@ -35,8 +37,6 @@ from app.models.document import (
     DocumentService,
 )
 from app.pagination import Page
-from app.services.masking import Disclosure as Shown
-from app.services.masking import mask_name
 from app.workflow import engine
 from app.workflow.registry import RecordKind
 

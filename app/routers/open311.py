@@ -18,11 +18,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.actor import Actor
 from app.config import Settings
+from app.core.rate_limit import count_request
 from app.deps import SessionDep, SettingsDep, actor_for_api_key, api_key_scheme
 from app.errors import BadRequest, Forbidden, GovflowError, Unauthorized
+from app.identity.login_throttle import client_network
 from app.models.base import utcnow
-from app.schemas.common import IsoDateTime
-from app.schemas.open311 import (
+from app.open311 import service as open311
+from app.open311 import updates as open311_updates
+from app.open311.schemas import (
     Discovery,
     Open311Error,
     RequestCreated,
@@ -32,10 +35,8 @@ from app.schemas.open311 import (
     ServiceDefinition,
     ServiceRequest,
 )
-from app.services import open311, open311_updates
-from app.services.login_throttle import client_network
-from app.services.open311 import MEDIA_TYPES
-from app.services.rate_limit import count_request
+from app.open311.service import MEDIA_TYPES
+from app.schemas.common import IsoDateTime
 
 Format = Literal["json", "xml"]
 FormatPath = Annotated[Format, Path(description="`json` or `xml`.")]

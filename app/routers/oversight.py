@@ -24,7 +24,7 @@ from app.oversight.schemas import (
     SubmissionPublic,
 )
 from app.pagination import Page
-from app.services.exports import XLSX_TYPE, ExportFormat
+from app.records.exports import XLSX_TYPE, ExportFormat
 
 router = APIRouter(prefix="/api/v1", tags=["oversight"])
 

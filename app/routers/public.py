@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from app.core.rate_limit import count_request
 from app.deps import SessionDep, SettingsDep
 from app.documents.public_feed import (
     CATEGORIES,
@@ -24,7 +25,6 @@ from app.documents.public_feed import (
 )
 from app.errors import NotFound, problem_responses
 from app.pagination import encode_cursor
-from app.services.rate_limit import count_request
 
 router = APIRouter(prefix="/public/v1", tags=["public"])
 CACHE = "public, max-age=300"

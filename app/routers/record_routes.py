@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from app.actor import Actor
+from app.core.versioning import etag_for
 from app.deps import CurrentActor, IfMatch, SessionDep
 from app.documents.declaration import DocumentCatalogue
 from app.errors import problem_responses
 from app.models.audit import Event
 from app.pagination import DEFAULT_LIMIT, LimitQuery, Page, decode_sequence_cursor
 from app.responses import json_response
-from app.services.versioning import etag_for
 from app.workflow import engine
 from app.workflow.definition import SYSTEM_ROLE, Action, ActionBody, NoBody
 from app.workflow.event_view import events_public

@@ -5,9 +5,9 @@ from fastapi.responses import StreamingResponse
 
 from app.deps import CurrentActor, SessionDep
 from app.errors import problem_responses
+from app.records.exports import XLSX_TYPE, ExportFormat, table_response
 from app.report_period import FromQuery, ToQuery
-from app.services.exports import XLSX_TYPE, ExportFormat, table_response
-from app.services.ticket_stats import TicketGroup, TicketStats, ticket_stats
+from app.tickets.stats import TicketGroup, TicketStats, ticket_stats
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
 

@@ -2,10 +2,12 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
+from app.core.versioning import set_etag
 from app.deps import AdminActor, CurrentActor, IfMatch, SessionDep
 from app.errors import problem_responses
 from app.pagination import Page
-from app.schemas.ticket import (
+from app.tickets import catalogue
+from app.tickets.schemas import (
     CategoryCreate,
     CategoryPublic,
     CategoryUpdate,
@@ -13,8 +15,6 @@ from app.schemas.ticket import (
     RoutingRulePublic,
     RoutingRuleUpdate,
 )
-from app.services import ticket_catalogue as catalogue
-from app.services.versioning import set_etag
 
 router = APIRouter(prefix="/api/v1", tags=["ticket catalogue"])
 

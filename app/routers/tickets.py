@@ -8,16 +8,16 @@ from app.deps import CurrentActor, IfMatch, SessionDep
 from app.errors import problem_responses
 from app.models.base import utcnow
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
+from app.records.exports import XLSX_TYPE, ExportFormat, record_rows, table_response
+from app.records.queries import visible_query
 from app.responses import json_response
 from app.routers.record_routes import render_record, workflow_router
 from app.schemas.common import IsoDateTime
-from app.schemas.ticket import Priority, TicketCreate, TicketPublic, TicketType, TicketUpdate
-from app.services import tickets
-from app.services.exports import XLSX_TYPE, ExportFormat, record_rows, table_response
-from app.services.record_queries import visible_query
-from app.services.ticket_export import TICKET_COLUMNS
-from app.services.tickets import TICKETS, TicketFilters
-from app.workflows.ticket import STATES, TICKET_WORKFLOW
+from app.tickets import service as tickets
+from app.tickets.export import TICKET_COLUMNS
+from app.tickets.schemas import Priority, TicketCreate, TicketPublic, TicketType, TicketUpdate
+from app.tickets.service import TICKETS, TicketFilters
+from app.tickets.workflow import STATES, TICKET_WORKFLOW
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 TicketStatus = Literal[STATES]  # type: ignore[valid-type]

@@ -2,12 +2,12 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
+from app.core.versioning import set_etag
 from app.deps import AdminActor, IfMatch, SessionDep
 from app.errors import problem_responses
+from app.identity import service as identity
+from app.identity.schemas import UserCreate, UserPublic, UserUpdate
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
-from app.schemas.identity import UserCreate, UserPublic, UserUpdate
-from app.services import identity
-from app.services.versioning import set_etag
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 

@@ -4,11 +4,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from app.actor import Actor
+from app.core.versioning import set_etag
 from app.deps import CurrentActor, IfMatch, SessionDep, SettingsDep
 from app.errors import Forbidden, problem_responses
-from app.models.integration import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
-from app.schemas.integration import (
+from app.integrations import webhooks
+from app.integrations.schemas import (
     AttemptPublic,
     DeliveryPublic,
     WebhookCreate,
@@ -16,8 +16,8 @@ from app.schemas.integration import (
     WebhookUpdate,
     WebhookWithSecret,
 )
-from app.services import webhooks
-from app.services.versioning import set_etag
+from app.models.integration import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["integrations"])
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.actor import Actor
 from app.deps import CurrentActor, SessionDep, TransactionSessionDep, require_roles
 from app.errors import NotFound, problem_responses
+from app.identity.schemas import RolePublic
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.records import tasks
 from app.responses import json_response
-from app.schemas.identity import RolePublic
-from app.services import tasks
 from app.workflow.audit import heads_not_matching, verify_chains
 from app.workflow.diagram import definition
 from app.workflow.registry import record_kind, record_kinds

@@ -8,8 +8,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from app.core.id_numbers import checked_id_number
 from app.schemas.common import Phone, ShortText
-from app.services.id_numbers import checked_id_number
 
 PartyType = Literal["person", "organisation"]
 IdNumber = Annotated[

@@ -8,7 +8,7 @@ for natural-day and hour clocks, the time) that passed while paused.
 from datetime import datetime
 from typing import Any
 
-from app.services.calendar import Period, Unit, WorkCalendar
+from app.core.calendar import Period, Unit, WorkCalendar
 from app.workflow.context import ActionContext
 from app.workflow.definition import ClockEffect, ClockOp, call_maybe_async
 

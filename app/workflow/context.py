@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
+from app.core.calendar import WorkCalendar
 from app.models.workflow import WorkflowRecord
-from app.services.calendar import WorkCalendar
 
 if TYPE_CHECKING:
     from app.workflow.definition import Action, ActionBody, Workflow

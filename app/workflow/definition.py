@@ -12,9 +12,9 @@ from sqlalchemy import ColumnElement, false, true
 from sqlmodel import col
 
 from app.actor import Actor
+from app.core.calendar import Period
 from app.documents.declaration import DocumentCatalogue
 from app.models.workflow import WorkflowRecord
-from app.services.calendar import Period
 
 if TYPE_CHECKING:
     from app.workflow.context import ActionContext

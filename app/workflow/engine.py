@@ -10,6 +10,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.actor import Actor
 from app.config import get_settings
+from app.core.calendar import WorkCalendar, load_calendar
+from app.core.numbering import RecordNumber
+from app.core.versioning import check_if_match
 from app.documents.issuing import after_action as issue_documents
 from app.errors import (
     Forbidden,
@@ -20,9 +23,6 @@ from app.errors import (
 )
 from app.models.base import utcnow
 from app.models.workflow import WorkflowRecord
-from app.services.calendar import WorkCalendar, load_calendar
-from app.services.numbering import RecordNumber
-from app.services.versioning import check_if_match
 from app.workflow.audit import ChainHead, append_event, new_event
 from app.workflow.clock import clock_changes
 from app.workflow.context import ActionContext

@@ -1,7 +1,7 @@
 """A record's history as each caller may read it.
 
 The chain keeps who acted and from where (全过程记录); what a reader is shown of that
-follows the record's personal-data rule (app.services.masking):
+follows the record's personal-data rule (app.core.masking):
 - a citizen who acted (a reporter, an applicant) is shown only to themself and to staff who
   see the record's person in full: a masked or protected reporter would otherwise be named
   by the event's actor (保护举报人);

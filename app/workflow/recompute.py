@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
+from app.core.calendar import Period, Unit
 from app.models.base import utcnow
-from app.services.calendar import Period, Unit
 from app.workflow import engine
 from app.workflow.registry import record_kinds
 

@@ -15,7 +15,7 @@ from app.workflow.definition import Workflow
 Renderer = Callable[[AsyncSession, Any, Actor], Awaitable[BaseModel]]
 PayloadMask = Callable[[dict[str, Any], Any, Actor], dict[str, Any]]
 # How much of the record's person (reporter, applicant, party) the caller sees:
-# "full", "masked" or "hidden" (app.services.masking.Disclosure).
+# "full", "masked" or "hidden" (app.core.masking.Disclosure).
 DisclosureRule = Callable[[Any, Actor], str]
 
 

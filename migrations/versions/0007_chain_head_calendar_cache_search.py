@@ -5,7 +5,7 @@ Revises: 0006
 
 Each record row keeps the seq and hash of its last event, so appending an event reads
 nothing; existing rows are filled from the events table. PostgreSQL gets pg_trgm GIN
-indexes on the text keyword search matches (app/services/record_queries.py
+indexes on the text keyword search matches (app/records/queries.py
 ``search_text``: the same expression, or the planner cannot use them), built
 concurrently so a live table keeps taking writes.
 """

@@ -1,0 +1,310 @@
+"""Approval applications: receipt, reading, listing, editing, and who sees the applicant."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.actor import Actor
+from app.approvals.catalogue import service_by_code
+from app.approvals.rules import (
+    ACCEPTANCE_STATES,
+    check_material_codes,
+    green_channel_limit,
+    phase_of,
+)
+from app.approvals.schemas import ApplicantPublic, ApprovalCreate, ApprovalPublic, ApprovalUpdate
+from app.approvals.workflow import APPROVAL_WORKFLOW
+from app.config import get_settings
+from app.core.masking import (
+    Disclosure,
+    PersonalFields,
+    disclosure_for,
+    mask_id_number,
+    mask_phone,
+)
+from app.core.numbering import RecordNumber
+from app.errors import Forbidden, UnprocessableEntity
+from app.models.approval import ApprovalApplication, ApprovalService
+from app.models.base import utcnow
+from app.records.queries import common_filters, list_visible
+from app.workflow import engine
+from app.workflow.clock import is_overdue_now
+from app.workflow.registry import AttachmentPolicy, RecordKind, register
+
+STAFF_ROLES = ("clerk", "reviewer", "leader")
+FULL_VIEW_ROLES = ("admin", "supervisor")
+APPLICANT = PersonalFields(
+    nested="applicant",
+    prefix="applicant_",
+    masks={"id_number": mask_id_number, "phone": mask_phone},
+)
+
+
+def applicant_disclosure(application: ApprovalApplication, actor: Actor) -> Disclosure:
+    """Staff of the owning department, supervisors, administrators and the applicant."""
+    own_department = actor.department_id is not None and (
+        actor.department_id == application.department_id
+    )
+    return disclosure_for(
+        actor,
+        entitled=actor.has_any(*FULL_VIEW_ROLES)
+        or (actor.has_any(*STAFF_ROLES) and own_department),
+        own=application.created_by_id == actor.id,
+    )
+
+
+def applicant_view(application: ApprovalApplication, actor: Actor) -> ApplicantPublic:
+    shown = APPLICANT.apply(
+        {
+            "name": application.applicant_name,
+            "id_number": application.applicant_id_number,
+            "phone": application.applicant_phone,
+            "contact": application.applicant_contact,
+        },
+        applicant_disclosure(application, actor),
+    )
+    return ApplicantPublic(type=application.applicant_type, **shown)
+
+
+def mask_event_payload(
+    payload: dict[str, Any], application: ApprovalApplication, actor: Actor
+) -> dict[str, Any]:
+    return APPLICANT.apply_payload(payload, applicant_disclosure(application, actor))
+
+
+def phase_deadlines(application: ApprovalApplication) -> dict[str, datetime | None]:
+    """Each phase's deadline: the running clock's for the current phase, else the kept one."""
+    phase = phase_of(application.status)
+    running = application.due_at
+    return {
+        "acceptance_due_at": running if phase == "acceptance" else application.acceptance_due_at,
+        "decision_due_at": running if phase == "decision" else application.decision_due_at,
+        "delivery_due_at": running if application.decision is not None else None,
+    }
+
+
+async def render(
+    session: AsyncSession, application: ApprovalApplication, actor: Actor
+) -> ApprovalPublic:
+    now = utcnow()
+    fields = application.model_dump(
+        exclude={"is_overdue", "acceptance_due_at", "decision_due_at"}
+        | {name for name in ApprovalApplication.model_fields if name.startswith("applicant_")}
+    )
+    if application.channel == "online" and applicant_disclosure(application, actor) != "full":
+        fields["created_by_id"] = None  # the applicant's own account: an id that names them
+    return ApprovalPublic(
+        **fields,
+        applicant=applicant_view(application, actor),
+        clock_phase=phase_of(application.status),
+        is_overdue=is_overdue_now(application, now),
+        **phase_deadlines(application),
+        allowed_actions=engine.allowed_actions(APPROVAL_WORKFLOW, application, actor, now),
+    )
+
+
+def _check_channel(data: ApprovalCreate, actor: Actor) -> str:
+    channel = data.channel or ("counter" if actor.has_any("clerk") else "online")
+    if channel == "online" and not actor.has_any("citizen"):
+        raise UnprocessableEntity(
+            "Online applications are filed by the applicants themselves", code="invalid_channel"
+        )
+    if channel != "online" and not actor.has_any("clerk"):
+        raise UnprocessableEntity(
+            "Applicants apply online; the approval hall's clerks register counter and "
+            "door-to-door applications",
+            code="invalid_channel",
+        )
+    if data.green_channel and channel == "online":
+        raise Forbidden(
+            "The green channel (绿色通道) is granted by the approval hall's clerks "
+            "when they register the application"
+        )
+    return channel
+
+
+async def _open_service(session: AsyncSession, code: str) -> ApprovalService:
+    service = await service_by_code(session, code)
+    if service is None or not service.is_active:
+        raise UnprocessableEntity(
+            f"service_code {code!r} is not in the service catalogue", code="unknown_service"
+        )
+    if service.department_id is None:
+        raise UnprocessableEntity(
+            f"Service {code!r} has no responsible department yet: an administrator assigns "
+            f"one with PATCH /api/v1/approval-services/{service.id} "
+            '{"department_id": "<department id>"}, or lists it under `services:` in the '
+            "organisation file of `python -m app setup --file org.yaml`",
+            code="service_not_assigned",
+        )
+    return service
+
+
+def _no_files_yet(data: ApprovalCreate) -> None:
+    if any(m.file_id is not None for m in data.materials):
+        raise UnprocessableEntity(
+            "Files are attached to the application once filed (kind: the material's code), "
+            "then named by file_id in a resubmission",
+            code="unknown_file",
+        )
+
+
+async def create(session: AsyncSession, data: ApprovalCreate, actor: Actor) -> ApprovalApplication:
+    if not actor.has_any("clerk", "citizen"):
+        raise Forbidden("Applications are filed online by applicants or registered by clerks")
+    channel = _check_channel(data, actor)
+    service = await _open_service(session, data.service_code)
+    if channel != "online" and actor.department_id != service.department_id:
+        raise Forbidden("Clerks register applications for their own department's services")
+    _no_files_yet(data)
+    check_material_codes(service.required_materials, data.materials)
+    year = utcnow().astimezone(get_settings().zone).year
+    applicant = data.applicant
+    application = ApprovalApplication(
+        status=APPROVAL_WORKFLOW.initial,
+        title=data.title or service.name[:200],
+        service_code=service.code,
+        department_id=service.department_id,
+        channel=channel,
+        green_channel=data.green_channel,
+        applicant_type=applicant.type,
+        applicant_name=applicant.name,
+        applicant_id_number=applicant.id_number,
+        applicant_phone=applicant.phone,
+        applicant_contact=applicant.contact,
+        materials=[m.model_dump(mode="json") for m in data.materials],
+        required_materials=list(service.required_materials),
+        on_the_spot=service.on_the_spot,
+        legal_limit_days=service.legal_limit_days,
+        decision_limit_days=green_channel_limit(service.committed_limit_days, data.green_channel),
+    )
+    application.received_at = application.created_at
+    return await engine.create(
+        session,
+        APPROVAL_WORKFLOW,
+        application,
+        actor,
+        payload=data.model_dump(mode="json"),
+        number=RecordNumber(f"approval-{year}", f"SP{year}-{{:06d}}"),
+    )
+
+
+async def get(
+    session: AsyncSession, application_id: uuid.UUID, actor: Actor
+) -> ApprovalApplication:
+    return await engine.load_visible(
+        session, APPROVAL_WORKFLOW, ApprovalApplication, application_id, actor
+    )
+
+
+async def update(
+    session: AsyncSession,
+    application: ApprovalApplication,
+    data: ApprovalUpdate,
+    actor: Actor,
+    if_match: str | None,
+) -> ApprovalApplication:
+    own_department = actor.department_id is not None and (
+        actor.department_id == application.department_id
+    )
+    if application.created_by_id != actor.id and not (actor.has_any("clerk") and own_department):
+        raise Forbidden("Only the applicant or the department's clerks edit an application")
+    if application.status not in ACCEPTANCE_STATES:
+        raise UnprocessableEntity(
+            "An application's details can be edited only before acceptance", code="not_editable"
+        )
+    values: dict[str, Any] = {"title": data.title} if data.title is not None else {}
+    if data.applicant is not None:
+        for name, value in data.applicant.model_dump(exclude_unset=True).items():
+            if value is None and name == "phone":
+                raise UnprocessableEntity("The applicant's phone cannot be emptied")
+            values[f"applicant_{name}"] = value
+    return await engine.update_fields(
+        session, APPROVAL_WORKFLOW, application, actor, values, if_match=if_match
+    )
+
+
+@dataclass
+class ApprovalFilters:
+    status: str | None = None
+    service_code: str | None = None
+    department_id: uuid.UUID | None = None
+    is_overdue: bool | None = None
+    channel: str | None = None
+    green_channel: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+
+
+def filter_clauses(filters: ApprovalFilters, now: datetime) -> list[Any]:
+    model = ApprovalApplication
+    return common_filters(
+        model,
+        now,
+        equal={
+            col(model.status): filters.status,
+            col(model.service_code): filters.service_code,
+            col(model.department_id): filters.department_id,
+            col(model.channel): filters.channel,
+            col(model.green_channel): filters.green_channel,
+        },
+        is_overdue=filters.is_overdue,
+        created_from=filters.created_from,
+        created_to=filters.created_to,
+        keyword=filters.q,
+        keyword_columns=[
+            col(model.number),
+            col(model.title),
+            col(model.applicant_name),
+            col(model.licence_number),
+        ],
+    )
+
+
+async def list_approvals(
+    session: AsyncSession,
+    actor: Actor,
+    filters: ApprovalFilters,
+    limit: int,
+    cursor: str | None,
+) -> list[ApprovalApplication]:
+    clauses = filter_clauses(filters, utcnow())
+    return await list_visible(session, APPROVAL_WORKFLOW, actor, clauses, limit, cursor)
+
+
+def material_kind(application: ApprovalApplication, kind: str) -> str | None:
+    codes = sorted(m["code"] for m in application.required_materials)
+    if kind not in codes:
+        return f"kind is the code of one of this service's materials: {', '.join(codes)}"
+    return None
+
+
+def materials_open(application: ApprovalApplication) -> str | None:
+    if application.status not in ACCEPTANCE_STATES:
+        return "Materials change only until the application is accepted"
+    return None
+
+
+APPROVALS = register(
+    RecordKind(
+        APPROVAL_WORKFLOW,
+        ApprovalPublic,
+        render,
+        mask_event_payload,
+        disclosure=applicant_disclosure,
+        # Materials come from the applicant, or the hall's clerk who receives them at the
+        # counter; reviewers, leaders and supervisors read them.
+        attachments=AttachmentPolicy(
+            check_kind=material_kind,
+            uploadable=materials_open,
+            deletable=materials_open,
+            added_by=frozenset({"clerk", "citizen"}),
+            removed_by=frozenset({"clerk"}),
+        ),
+    )
+)

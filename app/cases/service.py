@@ -1,0 +1,366 @@
+"""Enforcement cases: registration, reading, listing, editing, and who sees the party."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, false, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.actor import Actor
+from app.cases.evidence import CASE_EVIDENCE
+from app.cases.penalties import ZERO, limitation_ends_on
+from app.cases.rules import appeal_pending, local_day, payment_owed
+from app.cases.schemas import (
+    CaseCreate,
+    CasePublic,
+    CaseUpdate,
+    OfficerPublic,
+    PartyPublic,
+    PaymentPublic,
+    PenaltyPublic,
+)
+from app.cases.workflow import CASE_WORKFLOW
+from app.core.masking import (
+    Disclosure,
+    PersonalFields,
+    disclosure_for,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    refuse_personal_search,
+)
+from app.core.numbering import RecordNumber
+from app.errors import Forbidden, UnprocessableEntity
+from app.models.base import utcnow
+from app.models.case import CaseOfficer, EnforcementCase
+from app.models.ticket import Ticket
+from app.records.queries import common_filters, list_visible
+from app.schemas.party import Party
+from app.tickets.categories import require_active_category
+from app.tickets.schemas import Location
+from app.workflow import engine
+from app.workflow.clock import is_overdue_now
+from app.workflow.registry import RecordKind, register
+
+CASE_ROLES = ("inspector", "leader")
+FULL_VIEW_ROLES = ("admin", "supervisor")
+EDITABLE = ("registered", "investigating")
+
+
+PARTY = PersonalFields(
+    nested="party",
+    prefix="party_",
+    masks={"name": mask_name, "id_number": mask_id_number, "phone": mask_phone},
+)
+
+
+def party_disclosure(case: EnforcementCase, actor: Actor) -> Disclosure:
+    """The owning department, supervisors and administrators see the party unmasked."""
+    own_department = actor.department_id is not None and actor.department_id == case.department_id
+    return disclosure_for(actor, entitled=actor.has_any(*FULL_VIEW_ROLES) or own_department)
+
+
+def party_in_full_clause(actor: Actor) -> ColumnElement[bool]:
+    if actor.has_any(*FULL_VIEW_ROLES):
+        return true()
+    if actor.department_id is None:
+        return false()
+    return col(EnforcementCase.department_id) == actor.department_id
+
+
+def party_view(case: EnforcementCase, actor: Actor) -> PartyPublic:
+    shown = PARTY.apply(
+        {
+            "name": case.party_name,
+            "id_number": case.party_id_number,
+            "address": case.party_address,
+            "phone": case.party_phone,
+        },
+        party_disclosure(case, actor),
+        organisation=case.party_type == "organisation",
+    )
+    return PartyPublic(type=case.party_type, **shown)
+
+
+def mask_event_payload(
+    payload: dict[str, Any], case: EnforcementCase, actor: Actor
+) -> dict[str, Any]:
+    """Hides the party in a creation payload, and in edits' before/after values."""
+    return PARTY.apply_payload(
+        payload, party_disclosure(case, actor), organisation=case.party_type == "organisation"
+    )
+
+
+def _penalty(kinds: list[str] | None, fine: Decimal | None, confiscated: str | None) -> Any:
+    if kinds is None:
+        return None
+    return PenaltyPublic(kinds=kinds, fine_amount=fine, confiscated=confiscated)
+
+
+def _payment_view(case: EnforcementCase, today: date) -> dict[str, Any]:
+    if case.paid_at is not None and case.paid_amount is not None:
+        surcharge = case.paid_surcharge or ZERO
+        payment = PaymentPublic(
+            paid_amount=case.paid_amount, late_surcharge=surcharge, paid_at=case.paid_at
+        )
+        return {"late_surcharge": surcharge, "amount_due": None, "payment": payment}
+    if case.payment_due_on is None:
+        return {"late_surcharge": ZERO, "amount_due": None, "payment": None}
+    owed, surcharge, _ = payment_owed(case, today)
+    return {"late_surcharge": surcharge, "amount_due": owed, "payment": None}
+
+
+async def officers_of(session: AsyncSession, case: EnforcementCase) -> list[OfficerPublic]:
+    query = (
+        select(CaseOfficer)
+        .where(col(CaseOfficer.case_id) == case.id)
+        .order_by(col(CaseOfficer.position))
+    )
+    return [
+        OfficerPublic(user_id=row.user_id, name=row.name, credential_number=row.credential_number)
+        for row in (await session.scalars(query)).all()
+    ]
+
+
+async def render(session: AsyncSession, case: EnforcementCase, actor: Actor) -> CasePublic:
+    now = utcnow()
+    return CasePublic(
+        **case.model_dump(exclude={"is_overdue"}),
+        party=party_view(case, actor),
+        location=Location(address=case.address, district=case.district, lat=case.lat, lon=case.lon),
+        limitation_ends_on=limitation_ends_on(case.violation_occurred_on, case.serious_harm),
+        officers=await officers_of(session, case),
+        proposed_penalty=_penalty(
+            case.proposed_kinds, case.proposed_fine_amount, case.proposed_confiscated
+        ),
+        penalty=_penalty(case.penalty_kinds, case.penalty_fine_amount, case.penalty_confiscated),
+        appeal_pending=appeal_pending(case),
+        **_payment_view(case, local_day(now)),
+        is_overdue=is_overdue_now(case, now),
+        allowed_actions=engine.allowed_actions(CASE_WORKFLOW, case, actor, now),
+    )
+
+
+def _check_dates(occurred_on: date, discovered_on: date) -> None:
+    if discovered_on < occurred_on:
+        raise UnprocessableEntity(
+            "discovered_on is before violation_occurred_on", code="invalid_dates"
+        )
+    if discovered_on > local_day(utcnow()):
+        raise UnprocessableEntity("discovered_on is in the future", code="invalid_dates")
+
+
+def _party_columns(party: Party) -> dict[str, Any]:
+    return {
+        "party_type": party.type,
+        "party_name": party.name,
+        "party_id_number": party.id_number,
+        "party_address": party.address,
+        "party_phone": party.phone,
+    }
+
+
+async def _register(
+    session: AsyncSession, actor: Actor, values: dict[str, Any], payload: dict[str, Any]
+) -> EnforcementCase:
+    _check_dates(values["violation_occurred_on"], values["discovered_on"])
+    await require_active_category(session, values["category_code"])
+    year = local_day(utcnow()).year
+    return await engine.create(
+        session,
+        CASE_WORKFLOW,
+        EnforcementCase(**values),
+        actor,
+        payload=payload,
+        number=RecordNumber(f"case-{year}", f"ZF{year}-{{:06d}}"),
+    )
+
+
+async def create(session: AsyncSession, data: CaseCreate, actor: Actor) -> EnforcementCase:
+    if not actor.has_any(*CASE_ROLES) or actor.department_id is None:
+        raise Forbidden("Cases are registered by the inspectors and leaders of a department")
+    values = {
+        **data.model_dump(include={"source", "title", "category_code", "facts"}),
+        **data.location.model_dump(),
+        **_party_columns(data.party),
+        "violation_occurred_on": data.violation_occurred_on,
+        "discovered_on": data.discovered_on,
+        "serious_harm": data.serious_harm,
+        "legal_basis": data.legal_basis.model_dump(mode="json") if data.legal_basis else None,
+        "measures": [measure.model_dump(mode="json") for measure in data.measures],
+        "department_id": actor.department_id,
+    }
+    return await _register(session, actor, values, data.model_dump(mode="json"))
+
+
+async def create_from_ticket(
+    session: AsyncSession,
+    ticket: Ticket,
+    actor: Actor,
+    *,
+    party: Party,
+    violation_occurred_on: date,
+    discovered_on: date | None,
+    facts: str | None,
+) -> EnforcementCase:
+    """A case the ticket's handling department takes up (the ticket's ``escalate``)."""
+    values = {
+        "source": "ticket",
+        "source_ticket_id": ticket.id,
+        "title": ticket.title,
+        "category_code": ticket.category_code,
+        "facts": facts or ticket.content,
+        "address": ticket.address,
+        "district": ticket.district,
+        "lat": ticket.lat,
+        "lon": ticket.lon,
+        **_party_columns(party),
+        "violation_occurred_on": violation_occurred_on,
+        "discovered_on": discovered_on or local_day(ticket.created_at),
+        "department_id": ticket.department_id,
+    }
+    payload = {
+        "source": "ticket",
+        "source_ticket_id": str(ticket.id),
+        "ticket_number": ticket.number,
+        "party": party.model_dump(mode="json"),
+        "facts": values["facts"],
+        "violation_occurred_on": violation_occurred_on.isoformat(),
+        "discovered_on": values["discovered_on"].isoformat(),
+    }
+    return await _register(session, actor, values, payload)
+
+
+async def get(session: AsyncSession, case_id: uuid.UUID, actor: Actor) -> EnforcementCase:
+    return await engine.load_visible(session, CASE_WORKFLOW, EnforcementCase, case_id, actor)
+
+
+async def update(
+    session: AsyncSession,
+    case: EnforcementCase,
+    data: CaseUpdate,
+    actor: Actor,
+    if_match: str | None,
+) -> EnforcementCase:
+    own_department = actor.department_id is not None and actor.department_id == case.department_id
+    if not (actor.has_any(*CASE_ROLES) and own_department):
+        raise Forbidden("Only the department's inspectors and leaders edit its cases")
+    if case.status not in EDITABLE:
+        raise UnprocessableEntity(
+            "A case's details are edited only until the investigation concludes",
+            code="not_editable",
+        )
+    # Only legal_basis may be cleared with null; a null anywhere else changes nothing.
+    values = data.model_dump(
+        exclude_unset=True,
+        exclude_none=True,
+        exclude={"party", "location", "legal_basis", "measures"},
+    )
+    dated = {"violation_occurred_on", "discovered_on", "serious_harm"} & values.keys()
+    if dated and case.status != "registered":
+        raise UnprocessableEntity(
+            f"{', '.join(sorted(dated))} cannot change once the case is filed: the limitation "
+            "was judged on them (第三十六条)",
+            code="not_editable",
+        )
+    if data.party is not None:
+        values.update(_party_columns(data.party))
+    if data.location is not None:
+        values.update(data.location.model_dump())
+    if "legal_basis" in data.model_fields_set:
+        values["legal_basis"] = (
+            data.legal_basis.model_dump(mode="json") if data.legal_basis else None
+        )
+    if data.measures is not None:
+        values["measures"] = [measure.model_dump(mode="json") for measure in data.measures]
+    if data.category_code is not None:
+        await require_active_category(session, data.category_code)
+    _check_dates(
+        values.get("violation_occurred_on", case.violation_occurred_on),
+        values.get("discovered_on", case.discovered_on),
+    )
+    return await engine.update_fields(
+        session, CASE_WORKFLOW, case, actor, values, if_match=if_match
+    )
+
+
+@dataclass
+class CaseFilters:
+    status: str | None = None
+    source: str | None = None
+    category_code: str | None = None
+    district: str | None = None
+    department_id: uuid.UUID | None = None
+    is_overdue: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+    officer_id: uuid.UUID | None = None
+    fine_min: Decimal | None = None
+    fine_max: Decimal | None = None
+    party_id_number: str | None = None
+
+
+def filter_clauses(filters: CaseFilters, actor: Actor, now: datetime) -> list[Any]:
+    fine = col(EnforcementCase.penalty_fine_amount)
+    clauses = common_filters(
+        EnforcementCase,
+        now,
+        equal={
+            col(EnforcementCase.status): filters.status,
+            col(EnforcementCase.source): filters.source,
+            col(EnforcementCase.category_code): filters.category_code,
+            col(EnforcementCase.district): filters.district,
+            col(EnforcementCase.department_id): filters.department_id,
+        },
+        is_overdue=filters.is_overdue,
+        created_from=filters.created_from,
+        created_to=filters.created_to,
+        keyword=filters.q,
+        keyword_columns=[
+            col(EnforcementCase.title),
+            col(EnforcementCase.number),
+            col(EnforcementCase.address),
+            col(EnforcementCase.decision_number),
+        ],
+    )
+    if filters.officer_id is not None:
+        clauses.append(
+            exists().where(
+                col(CaseOfficer.case_id) == col(EnforcementCase.id),
+                col(CaseOfficer.user_id) == filters.officer_id,
+            )
+        )
+    if filters.fine_min is not None:
+        clauses.append(fine >= filters.fine_min)
+    if filters.fine_max is not None:
+        clauses.append(fine <= filters.fine_max)
+    if filters.party_id_number is not None:
+        refuse_personal_search(actor, True, "the party's ID number")
+        # Searching by the party finds only cases the caller may see the party of.
+        clauses.append(col(EnforcementCase.party_id_number) == filters.party_id_number.upper())
+        clauses.append(party_in_full_clause(actor))
+    return clauses
+
+
+async def list_cases(
+    session: AsyncSession, actor: Actor, filters: CaseFilters, limit: int, cursor: str | None
+) -> list[EnforcementCase]:
+    clauses = filter_clauses(filters, actor, utcnow())
+    return await list_visible(session, CASE_WORKFLOW, actor, clauses, limit, cursor)
+
+
+CASES = register(
+    RecordKind(
+        CASE_WORKFLOW,
+        CasePublic,
+        render,
+        mask_event_payload,
+        disclosure=party_disclosure,
+        attachments=CASE_EVIDENCE,
+    )
+)

@@ -1,0 +1,94 @@
+"""What Open311 shows without a key, and mySociety's extended attributes.
+
+GeoReport v2 reads (``requests``, ``requests/{id}``, and mySociety's
+``servicerequestupdates``) need no key in the standard. Without one the public sees:
+- no report (举报) and no ticket whose reporter asked for confidentiality, ever (保护举报人:
+  a report's very existence, its place and time, can identify who made it);
+- the ticket's title (the hotline's summary) as the description, not the caller's own words,
+  which often name people and give phone numbers (and the title itself, and every other
+  text shown, with ID and phone numbers removed); the department's reply text stays with
+  the partners too, since replies address the caller by name;
+- the district and street without the house number, and coordinates rounded to three
+  decimals (about 100 m): enough to find the pothole, not the caller's door
+  (《个人信息保护法》第六条, the least data for the purpose);
+- no media link: photos the caller took are not reviewed before they would go public.
+A valid key shows what that client's scopes and department allow, with the full
+description, address, coordinates and link; reporters' names and phones are never shown.
+"""
+
+import re
+from typing import Any
+
+from sqlalchemy import and_, false
+from sqlmodel import col
+
+from app.core.masking import redact_numbers
+from app.models.ticket import Ticket
+from app.open311.schemas import ServiceRequest, ServiceRequestExtended
+
+PUBLIC_DECIMALS = 3
+# A house number begins at the first digit, '#', or a Chinese number before 号/弄/栋/幢/座.
+_HOUSE_NUMBER = re.compile(r"[0-9０-９#＃]|[一二三四五六七八九十百千零〇]+[号號弄栋棟幢座]")
+REPLIED = "The department has replied"
+
+
+def publicly_listed() -> Any:
+    """SQL for the tickets anyone may read: no reports, no confidential reporters."""
+    return and_(
+        col(Ticket.type) != "report",
+        col(Ticket.reporter_confidential).is_(false()),
+    )
+
+
+def coarse_address(district: str, address: str) -> str | None:
+    """The district and the street, without the house number."""
+    street = _HOUSE_NUMBER.split(address, maxsplit=1)[0].strip(" ,，-")
+    if district and street.startswith(district):
+        street = street[len(district) :]
+    return (district + street) or None
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None else redact_numbers(value)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, PUBLIC_DECIMALS)
+
+
+def _public(request: ServiceRequest, ticket: Ticket) -> ServiceRequest:
+    notes = request.status_notes
+    if ticket.reply and notes == ticket.reply:
+        notes = REPLIED
+    return request.model_copy(
+        update={
+            "description": _text(ticket.title),
+            "status_notes": _text(notes),
+            "address": _text(coarse_address(ticket.district, ticket.address)),
+            "lat": _round(ticket.lat),
+            "long": _round(ticket.lon),
+            "media_url": None,
+        }
+    )
+
+
+def _extended_attributes(ticket: Ticket, public: bool) -> dict[str, Any]:
+    """mySociety's extended attributes, as FixMyStreet's Open311 server names them."""
+    return {
+        "title": _text(ticket.title) if public else ticket.title,
+        "interface_used": ticket.channel,
+        "external_status_code": ticket.status,
+        "agency_sent_datetime": ticket.dispatched_at.isoformat() if ticket.dispatched_at else None,
+        "priority": None if public else ticket.priority,
+    }
+
+
+def present(
+    request: ServiceRequest, ticket: Ticket, *, public: bool, extensions: bool
+) -> ServiceRequest:
+    shown = _public(request, ticket) if public else request
+    if not extensions:
+        return shown
+    return ServiceRequestExtended(
+        **shown.model_dump(), extended_attributes=_extended_attributes(ticket, public)
+    )

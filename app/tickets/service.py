@@ -1,0 +1,290 @@
+"""Hotline tickets: intake, reading, listing, editing, and who sees the reporter."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
+
+from app.actor import Actor
+from app.config import get_settings
+from app.core.masking import (
+    Disclosure,
+    PersonalFields,
+    disclosure_for,
+    mask_phone,
+    refuse_personal_search,
+)
+from app.core.numbering import RecordNumber
+from app.errors import Forbidden, UnprocessableEntity
+from app.models.base import utcnow
+from app.models.identity import User
+from app.models.ticket import Ticket
+from app.records.queries import common_filters, list_visible
+from app.tickets.categories import require_active_category
+from app.tickets.schemas import (
+    STAFF_SET_ON_CREATE,
+    Location,
+    ReporterPublic,
+    TicketCreate,
+    TicketPublic,
+    TicketUpdate,
+)
+from app.tickets.workflow import TICKET_WORKFLOW
+from app.workflow import engine
+from app.workflow.clock import is_overdue_now
+from app.workflow.registry import AttachmentPolicy, RecordKind, register
+
+CITIZEN_CHANNELS = ("app", "web")
+FULL_VIEW_ROLES = ("operator", "supervisor")
+REPORTER = PersonalFields(
+    nested="reporter",
+    prefix="reporter_",
+    masks={"phone": mask_phone},
+    hidden=frozenset({"name", "phone"}),
+)
+
+
+def reporter_protected(ticket: Ticket) -> bool:
+    """保护举报人: reports and confidential tickets hide who called from the department."""
+    return ticket.type == "report" or ticket.reporter_confidential or ticket.reporter_anonymous
+
+
+def reporter_disclosure(ticket: Ticket, actor: Actor) -> Disclosure:
+    """The hotline and its supervisors see the reporter; the department handling it sees a
+    masked phone, and nothing of a protected reporter; so does any API client."""
+    return disclosure_for(
+        actor,
+        entitled=actor.has_any(*FULL_VIEW_ROLES),
+        protected=reporter_protected(ticket),
+        own=ticket.created_by_id == actor.id,
+    )
+
+
+def reporter_view(ticket: Ticket, actor: Actor) -> ReporterPublic:
+    shown = REPORTER.apply(
+        {"name": ticket.reporter_name, "phone": ticket.reporter_phone},
+        reporter_disclosure(ticket, actor),
+    )
+    return ReporterPublic(
+        **shown, anonymous=ticket.reporter_anonymous, confidential=ticket.reporter_confidential
+    )
+
+
+def mask_event_payload(payload: dict[str, Any], ticket: Ticket, actor: Actor) -> dict[str, Any]:
+    return REPORTER.apply_payload(payload, reporter_disclosure(ticket, actor))
+
+
+def _read_with_duplicates(ticket: Ticket) -> list[uuid.UUID] | None:
+    """The duplicates read with the ticket (``WITH_DUPLICATES``); None when they were not."""
+    loaded = inspect(ticket).dict  # a loaded column is there, even when NULL
+    if "duplicate_ids" not in loaded:
+        return None
+    joined = loaded["duplicate_ids"]
+    return [uuid.UUID(text) for text in joined.split(",")] if joined else []
+
+
+async def duplicates_of(
+    session: AsyncSession, tickets: list[Ticket]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The tickets merged into each of ``tickets``: as read with them, or in one query for
+    those read without."""
+    read = {ticket.id: _read_with_duplicates(ticket) for ticket in tickets}
+    found = {ticket_id: duplicates or [] for ticket_id, duplicates in read.items()}
+    unread = [ticket_id for ticket_id, duplicates in read.items() if duplicates is None]
+    if not unread:
+        return found
+    rows = await session.execute(
+        select(col(Ticket.duplicate_of), col(Ticket.id)).where(col(Ticket.duplicate_of).in_(unread))
+    )
+    for original, duplicate in rows.all():
+        if original is not None:
+            found[original].append(duplicate)
+    return found
+
+
+async def render(session: AsyncSession, ticket: Ticket, actor: Actor) -> TicketPublic:
+    return (await render_page(session, [ticket], actor))[0]
+
+
+async def render_page(
+    session: AsyncSession, tickets: list[Ticket], actor: Actor
+) -> list[TicketPublic]:
+    duplicates = await duplicates_of(session, tickets)
+    return [_public(ticket, actor, duplicates[ticket.id]) for ticket in tickets]
+
+
+def _public(ticket: Ticket, actor: Actor, duplicates: list[uuid.UUID]) -> TicketPublic:
+    now = utcnow()
+    return TicketPublic(
+        **ticket.model_dump(exclude={"is_overdue"}),
+        location=Location(
+            address=ticket.address, district=ticket.district, lat=ticket.lat, lon=ticket.lon
+        ),
+        reporter=reporter_view(ticket, actor),
+        is_overdue=is_overdue_now(ticket, now),
+        duplicates=duplicates,
+        allowed_actions=engine.allowed_actions(TICKET_WORKFLOW, ticket, actor, now),
+    )
+
+
+async def create(
+    session: AsyncSession, data: TicketCreate, actor: Actor, *, media_url: str | None = None
+) -> Ticket:
+    if not actor.has_any("operator", "citizen"):
+        raise Forbidden("Tickets are registered by hotline operators or filed by citizens")
+    if not actor.has_any("operator") and data.channel not in CITIZEN_CHANNELS:
+        raise UnprocessableEntity(
+            "Citizens file tickets through the app or the web", code="invalid_channel"
+        )
+    for name, citizens_value in STAFF_SET_ON_CREATE.items():
+        if not actor.has_any("operator") and getattr(data, name) != citizens_value:
+            reason = f"{name} is set by the hotline's operators, not by the citizen filing"
+            raise Forbidden(
+                reason, code="staff_only_field", errors=[{"loc": ["body", name], "msg": reason}]
+            )
+    await require_active_category(session, data.category_code)
+    reporter_name, reporter_phone = await _reporter_of(session, data, actor)
+    today = utcnow().astimezone(get_settings().zone).strftime("%Y%m%d")
+    ticket = Ticket(
+        channel=data.channel,
+        type=data.type,
+        category_code=data.category_code,
+        title=data.title,
+        content=data.content,
+        priority=data.priority,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        reporter_anonymous=data.reporter.anonymous,
+        reporter_confidential=data.reporter.confidential,
+        media_url=media_url,
+        **data.location.model_dump(),
+    )
+    payload = data.model_dump(mode="json") | ({"media_url": media_url} if media_url else {})
+    await engine.create(
+        session,
+        TICKET_WORKFLOW,
+        ticket,
+        actor,
+        payload=payload,
+        number=RecordNumber(f"ticket-{today}", f"RX{today}-{{:05d}}"),
+    )
+    set_committed_value(ticket, "duplicate_ids", None)  # a new ticket has none
+    return ticket
+
+
+async def _reporter_of(
+    session: AsyncSession, data: TicketCreate, actor: Actor
+) -> tuple[str | None, str | None]:
+    """A citizen filing for herself is the reporter: what she leaves out comes from her
+    account, so the department can call back (unless she files anonymously)."""
+    name, phone = data.reporter.name, data.reporter.phone
+    if actor.kind != "user" or actor.has_any("operator") or data.reporter.anonymous:
+        return name, phone
+    account = await session.get(User, actor.id)
+    if account is None:
+        return name, phone
+    return name or account.full_name or None, phone or account.phone
+
+
+async def get(session: AsyncSession, ticket_id: uuid.UUID, actor: Actor) -> Ticket:
+    return await engine.load_visible(session, TICKET_WORKFLOW, Ticket, ticket_id, actor)
+
+
+async def update(
+    session: AsyncSession, ticket: Ticket, data: TicketUpdate, actor: Actor, if_match: str | None
+) -> Ticket:
+    if not actor.has_any("operator", "supervisor"):
+        raise Forbidden("Only the hotline edits a ticket's details")
+    if ticket.status != "new":
+        raise UnprocessableEntity(
+            "A ticket's details can be edited only before dispatch", code="not_editable"
+        )
+    values = data.model_dump(exclude_unset=True, exclude={"location"})
+    if data.location is not None:
+        values.update(data.location.model_dump())
+    if data.category_code is not None:
+        await require_active_category(session, data.category_code)
+    return await engine.update_fields(
+        session, TICKET_WORKFLOW, ticket, actor, values, if_match=if_match
+    )
+
+
+@dataclass
+class TicketFilters:
+    status: str | None = None
+    type: str | None = None
+    category_code: str | None = None
+    district: str | None = None
+    department_id: uuid.UUID | None = None
+    priority: str | None = None
+    is_overdue: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+    reporter_phone: str | None = None
+
+
+def filter_clauses(filters: TicketFilters, actor: Actor, now: datetime) -> list[Any]:
+    if filters.reporter_phone is not None:
+        refuse_personal_search(actor, actor.has_any(*FULL_VIEW_ROLES), "the reporter's phone")
+    return common_filters(
+        Ticket,
+        now,
+        equal={
+            col(Ticket.status): filters.status,
+            col(Ticket.type): filters.type,
+            col(Ticket.category_code): filters.category_code,
+            col(Ticket.district): filters.district,
+            col(Ticket.department_id): filters.department_id,
+            col(Ticket.priority): filters.priority,
+            col(Ticket.reporter_phone): filters.reporter_phone,
+        },
+        is_overdue=filters.is_overdue,
+        created_from=filters.created_from,
+        created_to=filters.created_to,
+        keyword=filters.q,
+        keyword_columns=[
+            col(Ticket.title),
+            col(Ticket.content),
+            col(Ticket.address),
+            col(Ticket.number),
+        ],
+    )
+
+
+async def list_tickets(
+    session: AsyncSession, actor: Actor, filters: TicketFilters, limit: int, cursor: str | None
+) -> list[Ticket]:
+    clauses = filter_clauses(filters, actor, utcnow())
+    return await list_visible(session, TICKET_WORKFLOW, actor, clauses, limit, cursor)
+
+
+def _photos_while_open(ticket: Ticket) -> str | None:
+    if ticket.status in TICKET_WORKFLOW.terminal:
+        return f"The ticket is {ticket.status}: its photos can no longer change"
+    return None
+
+
+TICKETS = register(
+    RecordKind(
+        TICKET_WORKFLOW,
+        TicketPublic,
+        render,
+        mask_event_payload,
+        disclosure=reporter_disclosure,
+        # Photos come from who works the ticket: the hotline, the handling department and
+        # the citizen who filed it; supervisors read them. Citizens remove only their own.
+        attachments=AttachmentPolicy(
+            kinds=frozenset({"photo"}),
+            uploadable=_photos_while_open,
+            deletable=_photos_while_open,
+            added_by=frozenset({"operator", "handler", "citizen"}),
+            removed_by=frozenset({"operator", "handler"}),
+        ),
+    )
+)

@@ -1,1 +1,0 @@
-"""Workflow declarations, one module per record kind: states and actions as data."""
