@@ -36,6 +36,7 @@ from app.open311.schemas import (
     ServiceRequest,
 )
 from app.open311.service import MEDIA_TYPES
+from app.open311.xml_format import to_xml
 from app.schemas.common import IsoDateTime
 
 Format = Literal["json", "xml"]
@@ -54,7 +55,7 @@ def _answer(
     else:
         data = payload.model_dump(mode="json")
     if fmt == "xml":
-        return Response(open311.to_xml(root, data), status_code, media_type=MEDIA_TYPES["xml"])
+        return Response(to_xml(root, data), status_code, media_type=MEDIA_TYPES["xml"])
     return JSONResponse(data, status_code)
 
 
