@@ -149,7 +149,8 @@ def _role_set(roles: Roles) -> frozenset[str]:
 class ActionsOf(Generic[RecordT]):
     """How a workflow declares its actions: ``action = ActionsOf(Ticket)``, then
     ``action("dispatch", ..., body=DispatchBody, effect=dispatch)``. mypy checks that the
-    guards, the effect and the clock rules of each take the action's body and the record."""
+    guards, the effect and the clock rules of each take the action's body and the record.
+    An action with neither body nor effect names ``body=NoBody``: nothing else fixes it."""
 
     def __init__(self, model: type[RecordT]) -> None:
         self.model = model
@@ -162,6 +163,7 @@ class ActionsOf(Generic[RecordT]):
         roles: Roles,
         summary: str,
         *,
+        # mypy cannot see that the default is a BodyT: it is the one the engine parses.
         body: type[BodyT] = NoBody,  # type: ignore[assignment]
         available: Available[RecordT] | None = None,
         guards: tuple[Guard[RecordT, BodyT], ...] = (),
