@@ -2,8 +2,8 @@
 
 Each module declares one beside its workflow (``app/tickets/surface.py``, …): the request
 bodies, the list's filters, the export's columns, the service functions and the texts the
-OpenAPI document shows. ``app/routers/record_surface.py`` builds the five routes from it,
-as ``app/routers/record_routes.py`` builds the action routes from the workflow.
+OpenAPI document shows. ``record_router`` (app/routers/record_routes.py) builds the five
+routes from it, as ``workflow_router`` beside it builds the action routes from the workflow.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
