@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import Select, select, text
 
 from app.actor import Actor
-from app.approvals import service as approvals
-from app.cases import service as cases
+from app.approvals import filters as approvals
+from app.cases import filters as cases
 from app.models.approval import ApprovalApplication
 from app.models.base import utcnow
 from app.models.case import EnforcementCase
 from app.models.ticket import Ticket
-from app.tickets import service as tickets
+from app.tickets import filters as tickets
 from tests.conftest import IS_POSTGRES, World
 from tests.factories import ticket_body
 
@@ -36,7 +36,7 @@ def _ticket_search(term: str) -> Select[Any]:
 
 
 def _approval_search(term: str) -> Select[Any]:
-    clauses = approvals.filter_clauses(approvals.ApprovalFilters(q=term), utcnow())
+    clauses = approvals.filter_clauses(approvals.ApprovalFilters(q=term), SUPERVISOR, utcnow())
     return select(ApprovalApplication.id).where(*clauses)
 
 

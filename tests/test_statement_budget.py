@@ -10,8 +10,12 @@ from typing import Any
 
 from sqlalchemy import event
 
+from tests.approval_hall import application_body, make_hall
+from tests.case_bureau import make_bureau
 from tests.conftest import World
-from tests.factories import ticket_body
+from tests.factories import Person, ticket_body
+
+PAGE = 20
 
 
 @contextmanager
@@ -60,3 +64,70 @@ async def test_hot_ticket_requests_stay_within_their_statements(world: World) ->
     sent["sign"] = sign
     over = {name: statements for name, statements in sent.items() if len(statements) > budget[name]}
     assert not over, over
+
+
+async def _listing_statements(
+    world: World, who: Person, url: str, limit: int, **params: str
+) -> tuple[list[Any], list[str]]:
+    with statements_of(world.app) as sent:
+        response = await world.as_(who).get(url, params={"limit": limit, **params})
+        assert response.status_code == 200, response.text
+    items: list[Any] = response.json()["items"]
+    return items, sent
+
+
+async def _assert_page_costs_no_more_than_one_row(
+    world: World, who: Person, url: str, budget: int, **params: str
+) -> list[Any]:
+    """A page of 20 sends as many statements as a page of 1, and no more than ``budget``:
+    what a page renders is read for the whole page at once, not row by row."""
+    await _listing_statements(world, who, url, 1, **params)  # fills the process caches
+    one, sent_for_one = await _listing_statements(world, who, url, 1, **params)
+    page, sent_for_page = await _listing_statements(world, who, url, PAGE, **params)
+    assert (len(one), len(page)) == (1, PAGE)
+    assert len(sent_for_page) == len(sent_for_one), (sent_for_one, sent_for_page)
+    assert len(sent_for_page) <= budget, sent_for_page
+    return page
+
+
+async def test_a_page_of_tickets_costs_what_one_ticket_costs(world: World) -> None:
+    operator = await world.user("operator")
+    for _ in range(PAGE + 1):
+        assert (await world.as_(operator).post("/api/v1/tickets", json=ticket_body())).is_success
+    await _assert_page_costs_no_more_than_one_row(world, operator, "/api/v1/tickets", 2)
+
+
+async def test_a_page_of_applications_costs_what_one_application_costs(
+    world: World, admin: Person
+) -> None:
+    hall = await make_hall(world, admin)
+    for _ in range(PAGE + 1):
+        response = await world.as_(hall["citizen"]).post(
+            "/api/v1/approvals", json=application_body()
+        )
+        assert response.status_code == 201, response.text
+    await _assert_page_costs_no_more_than_one_row(world, hall["clerk"], "/api/v1/approvals", 2)
+
+
+async def test_a_page_of_cases_costs_what_one_case_costs(world: World) -> None:
+    """The officers of the whole page come in one query, each case's in their order."""
+    bureau = await make_bureau(world)
+    for _ in range(PAGE - 2):
+        await bureau.create()
+    filed = await bureau.filed()
+    other_order = await bureau.create()
+    other_order = await bureau.act(
+        other_order, "file", officers=bureau.officers(bureau.partner, bureau.inspector)
+    )
+    await bureau.create()
+    page = await _assert_page_costs_no_more_than_one_row(
+        world, bureau.inspector, "/api/v1/cases", 3
+    )
+    listed = {case["id"]: case["officers"] for case in page}
+    assert listed[filed["id"]] == filed["officers"] and len(filed["officers"]) == 2
+    assert listed[other_order["id"]] == other_order["officers"]
+    assert [o["user_id"] for o in other_order["officers"]] == [
+        str(bureau.partner.id),
+        str(bureau.inspector.id),
+    ]
+    assert sum(1 for officers in listed.values() if not officers) == PAGE - 2

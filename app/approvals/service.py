@@ -1,12 +1,10 @@
 """Approval applications: receipt, reading, listing, editing, and who sees the applicant."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.actor import Actor
 from app.approvals.catalogue import service_by_code
@@ -16,7 +14,12 @@ from app.approvals.rules import (
     green_channel_limit,
     phase_of,
 )
-from app.approvals.schemas import ApplicantPublic, ApprovalCreate, ApprovalPublic, ApprovalUpdate
+from app.approvals.schemas import (
+    ApplicantPublic,
+    ApprovalCreate,
+    ApprovalPublic,
+    ApprovalUpdate,
+)
 from app.approvals.workflow import APPROVAL_WORKFLOW
 from app.config import Settings
 from app.core.masking import (
@@ -30,7 +33,6 @@ from app.core.numbering import RecordNumber
 from app.errors import Forbidden, UnprocessableEntity
 from app.models.approval import ApprovalApplication, ApprovalService
 from app.models.base import utcnow
-from app.records.queries import common_filters, list_visible
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
 from app.workflow.registry import AttachmentPolicy, RecordKind, register
@@ -90,7 +92,17 @@ def phase_deadlines(application: ApprovalApplication) -> dict[str, datetime | No
 async def render(
     session: AsyncSession, application: ApprovalApplication, actor: Actor
 ) -> ApprovalPublic:
+    return _public(application, actor, utcnow())
+
+
+async def render_page(
+    session: AsyncSession, applications: list[ApprovalApplication], actor: Actor
+) -> list[ApprovalPublic]:
     now = utcnow()
+    return [_public(application, actor, now) for application in applications]
+
+
+def _public(application: ApprovalApplication, actor: Actor, now: datetime) -> ApprovalPublic:
     fields = application.model_dump(
         exclude={"is_overdue", "acceptance_due_at", "decision_due_at"}
         | {name for name in ApprovalApplication.model_fields if name.startswith("applicant_")}
@@ -210,6 +222,7 @@ async def update(
     data: ApprovalUpdate,
     actor: Actor,
     if_match: str | None,
+    settings: Settings,
 ) -> ApprovalApplication:
     own_department = actor.department_id is not None and (
         actor.department_id == application.department_id
@@ -229,55 +242,6 @@ async def update(
     return await engine.update_fields(
         session, APPROVAL_WORKFLOW, application, actor, values, if_match=if_match
     )
-
-
-@dataclass
-class ApprovalFilters:
-    status: str | None = None
-    service_code: str | None = None
-    department_id: uuid.UUID | None = None
-    is_overdue: bool | None = None
-    channel: str | None = None
-    green_channel: bool | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    q: str | None = None
-
-
-def filter_clauses(filters: ApprovalFilters, now: datetime) -> list[Any]:
-    model = ApprovalApplication
-    return common_filters(
-        model,
-        now,
-        equal={
-            col(model.status): filters.status,
-            col(model.service_code): filters.service_code,
-            col(model.department_id): filters.department_id,
-            col(model.channel): filters.channel,
-            col(model.green_channel): filters.green_channel,
-        },
-        is_overdue=filters.is_overdue,
-        created_from=filters.created_from,
-        created_to=filters.created_to,
-        keyword=filters.q,
-        keyword_columns=[
-            col(model.number),
-            col(model.title),
-            col(model.applicant_name),
-            col(model.licence_number),
-        ],
-    )
-
-
-async def list_approvals(
-    session: AsyncSession,
-    actor: Actor,
-    filters: ApprovalFilters,
-    limit: int,
-    cursor: str | None,
-) -> list[ApprovalApplication]:
-    clauses = filter_clauses(filters, utcnow())
-    return await list_visible(session, APPROVAL_WORKFLOW, actor, clauses, limit, cursor)
 
 
 def material_kind(application: ApprovalApplication, kind: str) -> str | None:

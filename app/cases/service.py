@@ -1,13 +1,12 @@
 """Enforcement cases: registration, reading, listing, editing, and who sees the party."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, false, select, true
+from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -33,14 +32,12 @@ from app.core.masking import (
     mask_id_number,
     mask_name,
     mask_phone,
-    refuse_personal_search,
 )
 from app.core.numbering import RecordNumber
 from app.errors import Forbidden, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.case import CaseOfficer, EnforcementCase
 from app.models.ticket import Ticket
-from app.records.queries import common_filters, list_visible
 from app.schemas.party import Party
 from app.tickets.action_schemas import EscalateBody
 from app.tickets.categories import require_active_category
@@ -118,26 +115,48 @@ def _payment_view(case: EnforcementCase, today: date) -> dict[str, Any]:
     return {"late_surcharge": surcharge, "amount_due": owed, "payment": None}
 
 
-async def officers_of(session: AsyncSession, case: EnforcementCase) -> list[OfficerPublic]:
+async def officers_of(
+    session: AsyncSession, cases: list[EnforcementCase]
+) -> dict[uuid.UUID, list[OfficerPublic]]:
+    """Each case's officers in order, for a whole page in one query."""
+    found: dict[uuid.UUID, list[OfficerPublic]] = {case.id: [] for case in cases}
+    if not cases:
+        return found
     query = (
         select(CaseOfficer)
-        .where(col(CaseOfficer.case_id) == case.id)
-        .order_by(col(CaseOfficer.position))
+        .where(col(CaseOfficer.case_id).in_(list(found)))
+        .order_by(col(CaseOfficer.case_id), col(CaseOfficer.position))
     )
-    return [
-        OfficerPublic(user_id=row.user_id, name=row.name, credential_number=row.credential_number)
-        for row in (await session.scalars(query)).all()
-    ]
+    for row in (await session.scalars(query)).all():
+        found[row.case_id].append(
+            OfficerPublic(
+                user_id=row.user_id, name=row.name, credential_number=row.credential_number
+            )
+        )
+    return found
 
 
 async def render(session: AsyncSession, case: EnforcementCase, actor: Actor) -> CasePublic:
+    return (await render_page(session, [case], actor))[0]
+
+
+async def render_page(
+    session: AsyncSession, cases: list[EnforcementCase], actor: Actor
+) -> list[CasePublic]:
+    officers = await officers_of(session, cases)
     now = utcnow()
+    return [_public(case, actor, officers[case.id], now) for case in cases]
+
+
+def _public(
+    case: EnforcementCase, actor: Actor, officers: list[OfficerPublic], now: datetime
+) -> CasePublic:
     return CasePublic(
         **case.model_dump(exclude={"is_overdue"}),
         party=party_view(case, actor),
         location=Location(address=case.address, district=case.district, lat=case.lat, lon=case.lon),
         limitation_ends_on=limitation_ends_on(case.violation_occurred_on, case.serious_harm),
-        officers=await officers_of(session, case),
+        officers=officers,
         proposed_penalty=_penalty(
             case.proposed_kinds, case.proposed_fine_amount, case.proposed_confiscated
         ),
@@ -311,72 +330,6 @@ async def update(
     return await engine.update_fields(
         session, CASE_WORKFLOW, case, actor, values, if_match=if_match
     )
-
-
-@dataclass
-class CaseFilters:
-    status: str | None = None
-    source: str | None = None
-    category_code: str | None = None
-    district: str | None = None
-    department_id: uuid.UUID | None = None
-    is_overdue: bool | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    q: str | None = None
-    officer_id: uuid.UUID | None = None
-    fine_min: Decimal | None = None
-    fine_max: Decimal | None = None
-    party_id_number: str | None = None
-
-
-def filter_clauses(filters: CaseFilters, actor: Actor, now: datetime) -> list[Any]:
-    fine = col(EnforcementCase.penalty_fine_amount)
-    clauses = common_filters(
-        EnforcementCase,
-        now,
-        equal={
-            col(EnforcementCase.status): filters.status,
-            col(EnforcementCase.source): filters.source,
-            col(EnforcementCase.category_code): filters.category_code,
-            col(EnforcementCase.district): filters.district,
-            col(EnforcementCase.department_id): filters.department_id,
-        },
-        is_overdue=filters.is_overdue,
-        created_from=filters.created_from,
-        created_to=filters.created_to,
-        keyword=filters.q,
-        keyword_columns=[
-            col(EnforcementCase.title),
-            col(EnforcementCase.number),
-            col(EnforcementCase.address),
-            col(EnforcementCase.decision_number),
-        ],
-    )
-    if filters.officer_id is not None:
-        clauses.append(
-            exists().where(
-                col(CaseOfficer.case_id) == col(EnforcementCase.id),
-                col(CaseOfficer.user_id) == filters.officer_id,
-            )
-        )
-    if filters.fine_min is not None:
-        clauses.append(fine >= filters.fine_min)
-    if filters.fine_max is not None:
-        clauses.append(fine <= filters.fine_max)
-    if filters.party_id_number is not None:
-        refuse_personal_search(actor, True, "the party's ID number")
-        # Searching by the party finds only cases the caller may see the party of.
-        clauses.append(col(EnforcementCase.party_id_number) == filters.party_id_number.upper())
-        clauses.append(party_in_full_clause(actor))
-    return clauses
-
-
-async def list_cases(
-    session: AsyncSession, actor: Actor, filters: CaseFilters, limit: int, cursor: str | None
-) -> list[EnforcementCase]:
-    clauses = filter_clauses(filters, actor, utcnow())
-    return await list_visible(session, CASE_WORKFLOW, actor, clauses, limit, cursor)
 
 
 CASES = register(

@@ -1,13 +1,16 @@
-"""Routes every workflow gets from its declaration: one POST per action, and its history.
+"""Routes every record kind gets from its declaration: create, list, export, read and
+update from its surface (app/records/surface.py), one POST per action and its history
+from its workflow.
 
-Built per workflow so each action has its own typed body, summary and operationId in
+Built per kind so each route has its own typed body, filters, summary and operationId in
 the OpenAPI document; no module writes these handlers itself.
 """
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -18,7 +21,26 @@ from app.deps import CurrentActor, IfMatch, SessionDep, SettingsDep
 from app.documents.declaration import DocumentCatalogue
 from app.errors import problem_responses
 from app.models.audit import Event
-from app.pagination import DEFAULT_LIMIT, LimitQuery, Page, decode_sequence_cursor
+from app.models.base import utcnow
+from app.pagination import (
+    DEFAULT_LIMIT,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    decode_sequence_cursor,
+    next_cursor_for,
+)
+from app.records.exports import XLSX_TYPE, ExportFormat, record_rows, table_response
+from app.records.queries import list_visible, visible_query
+from app.records.surface import (
+    CREATE_PROBLEMS,
+    EXPORT_PROBLEMS,
+    LIST_PROBLEMS,
+    READ_PROBLEMS,
+    UPDATE_PROBLEMS,
+    Operation,
+    RecordSurface,
+)
 from app.responses import json_response
 from app.workflow import engine
 from app.workflow.definition import SYSTEM_ROLE, Action, ActionBody, NoBody
@@ -158,4 +180,124 @@ def workflow_router(kind: RecordKind) -> APIRouter:
             next_cursor=str(events[limit - 1].seq) if len(events) > limit else None,
         )
 
+    return router
+
+
+def _texts(operation: Operation, problems: tuple[int, ...]) -> dict[str, Any]:
+    return {
+        "summary": operation.summary,
+        "description": operation.description,
+        "responses": problem_responses(*(operation.problems or problems)),
+    }
+
+
+def record_router(surface: RecordSurface[Any, Any, Any, Any]) -> APIRouter:
+    """POST "", GET "", GET "/export", GET "/{record_id}" and PATCH "/{record_id}"."""
+    kind = surface.kind
+    workflow = kind.workflow
+    router = APIRouter(prefix=f"/api/v1/{workflow.collection}", tags=[workflow.collection])
+    create_body, update_body = surface.create_body, surface.update_body
+    # A dataclass as its own dependency: FastAPI reads its fields as query parameters and
+    # builds it by keyword.
+    filters_type = surface.filters
+    Filters = Annotated[filters_type, Depends(filters_type)]  # type: ignore[valid-type]
+
+    async def create(
+        data: create_body,  # type: ignore[valid-type]
+        session: SessionDep,
+        actor: CurrentActor,
+        settings: SettingsDep,
+    ) -> Response:
+        record = await surface.create(session, data, actor, settings)
+        return await render_record(kind, session, record, actor, status.HTTP_201_CREATED)
+
+    async def list_records(
+        session: SessionDep,
+        actor: CurrentActor,
+        filters: Filters,
+        limit: LimitQuery = DEFAULT_LIMIT,
+        cursor: CursorQuery = None,
+    ) -> Response:
+        clauses = surface.filter_clauses(filters, actor, utcnow())
+        rows = await list_visible(session, workflow, actor, clauses, limit, cursor)
+        items = await surface.render_page(session, rows[:limit], actor)
+        return json_response(Page(items=list(items), next_cursor=next_cursor_for(rows, limit)))
+
+    async def export(
+        request: Request,
+        session: SessionDep,
+        actor: CurrentActor,
+        filters: Filters,
+        format: ExportFormat = "xlsx",
+    ) -> StreamingResponse:
+        columns = await surface.columns(session)
+        query = visible_query(workflow, actor, surface.filter_clauses(filters, actor, utcnow()))
+        state = request.app.state
+        rows = record_rows(state.sessionmaker, query, columns, actor, state.settings.zone)
+        return table_response(format, surface.sheet_title, [c.header for c in columns], rows)
+
+    async def read(record_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> Response:
+        record = await engine.load_visible(session, workflow, workflow.model, record_id, actor)
+        return await render_record(kind, session, record, actor)
+
+    async def update(
+        record_id: uuid.UUID,
+        data: update_body,  # type: ignore[valid-type]
+        session: SessionDep,
+        actor: CurrentActor,
+        settings: SettingsDep,
+        if_match: IfMatch = None,
+    ) -> Response:
+        record = await engine.load_visible(session, workflow, workflow.model, record_id, actor)
+        await surface.update(session, record, data, actor, if_match, settings)
+        return await render_record(kind, session, record, actor)
+
+    name = workflow.collection
+    public = kind.public_model
+    router.add_api_route(
+        "",
+        create,
+        methods=["POST"],
+        status_code=status.HTTP_201_CREATED,
+        response_model=public,
+        operation_id=f"{name}_create",
+        **_texts(surface.create_doc, CREATE_PROBLEMS),
+    )
+    router.add_api_route(
+        "",
+        list_records,
+        methods=["GET"],
+        response_model=Page[public],  # type: ignore[valid-type]
+        operation_id=f"{name}_list",
+        **_texts(surface.list_doc, LIST_PROBLEMS),
+    )
+    export_texts = _texts(surface.export_doc, EXPORT_PROBLEMS)
+    export_texts["responses"] = {
+        200: {"content": {"text/csv": {}, XLSX_TYPE: {}}},
+        **export_texts["responses"],
+    }
+    router.add_api_route(
+        "/export",
+        export,
+        methods=["GET"],
+        response_class=StreamingResponse,
+        operation_id=f"{name}_export",
+        **export_texts,
+    )
+    router.add_api_route(
+        "/{record_id}",
+        read,
+        methods=["GET"],
+        response_model=public,
+        operation_id=f"{name}_get",
+        **_texts(surface.read_doc, READ_PROBLEMS),
+    )
+    router.add_api_route(
+        "/{record_id}",
+        update,
+        methods=["PATCH"],
+        response_model=public,
+        operation_id=f"{name}_update",
+        **_texts(surface.update_doc, UPDATE_PROBLEMS),
+    )
     return router

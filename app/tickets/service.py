@@ -1,8 +1,6 @@
 """Hotline tickets: intake, reading, listing, editing, and who sees the reporter."""
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import inspect, select
@@ -17,14 +15,12 @@ from app.core.masking import (
     PersonalFields,
     disclosure_for,
     mask_phone,
-    refuse_personal_search,
 )
 from app.core.numbering import RecordNumber
 from app.errors import Forbidden, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.identity import User
 from app.models.ticket import Ticket
-from app.records.queries import common_filters, list_visible
 from app.tickets.categories import require_active_category
 from app.tickets.schemas import (
     STAFF_SET_ON_CREATE,
@@ -136,8 +132,8 @@ async def create(
     session: AsyncSession,
     data: TicketCreate,
     actor: Actor,
-    *,
     settings: Settings,
+    *,
     media_url: str | None = None,
 ) -> Ticket:
     if not actor.has_any("operator", "citizen"):
@@ -202,7 +198,12 @@ async def get(session: AsyncSession, ticket_id: uuid.UUID, actor: Actor) -> Tick
 
 
 async def update(
-    session: AsyncSession, ticket: Ticket, data: TicketUpdate, actor: Actor, if_match: str | None
+    session: AsyncSession,
+    ticket: Ticket,
+    data: TicketUpdate,
+    actor: Actor,
+    if_match: str | None,
+    settings: Settings,
 ) -> Ticket:
     if not actor.has_any("operator", "supervisor"):
         raise Forbidden("Only the hotline edits a ticket's details")
@@ -218,56 +219,6 @@ async def update(
     return await engine.update_fields(
         session, TICKET_WORKFLOW, ticket, actor, values, if_match=if_match
     )
-
-
-@dataclass
-class TicketFilters:
-    status: str | None = None
-    type: str | None = None
-    category_code: str | None = None
-    district: str | None = None
-    department_id: uuid.UUID | None = None
-    priority: str | None = None
-    is_overdue: bool | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    q: str | None = None
-    reporter_phone: str | None = None
-
-
-def filter_clauses(filters: TicketFilters, actor: Actor, now: datetime) -> list[Any]:
-    if filters.reporter_phone is not None:
-        refuse_personal_search(actor, actor.has_any(*FULL_VIEW_ROLES), "the reporter's phone")
-    return common_filters(
-        Ticket,
-        now,
-        equal={
-            col(Ticket.status): filters.status,
-            col(Ticket.type): filters.type,
-            col(Ticket.category_code): filters.category_code,
-            col(Ticket.district): filters.district,
-            col(Ticket.department_id): filters.department_id,
-            col(Ticket.priority): filters.priority,
-            col(Ticket.reporter_phone): filters.reporter_phone,
-        },
-        is_overdue=filters.is_overdue,
-        created_from=filters.created_from,
-        created_to=filters.created_to,
-        keyword=filters.q,
-        keyword_columns=[
-            col(Ticket.title),
-            col(Ticket.content),
-            col(Ticket.address),
-            col(Ticket.number),
-        ],
-    )
-
-
-async def list_tickets(
-    session: AsyncSession, actor: Actor, filters: TicketFilters, limit: int, cursor: str | None
-) -> list[Ticket]:
-    clauses = filter_clauses(filters, actor, utcnow())
-    return await list_visible(session, TICKET_WORKFLOW, actor, clauses, limit, cursor)
 
 
 def _photos_while_open(ticket: Ticket) -> str | None:
