@@ -37,12 +37,6 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    connect_args: dict[str, Any] = {
-        "timeout": settings.db_pool_timeout_seconds,
-        "command_timeout": 30,
-    }
-    if settings.db_pgbouncer:
-        connect_args |= PGBOUNCER_CONNECT_ARGS
     return create_async_engine(
         url,
         pool_size=settings.db_pool_size,
@@ -55,8 +49,18 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         pool_recycle=settings.db_pool_recycle_seconds,
         # Statement parameters hold personal data: never in exceptions or logs.
         hide_parameters=True,
-        connect_args=connect_args,
+        connect_args=postgres_connect_args(settings),
     )
+
+
+def postgres_connect_args(settings: Settings) -> dict[str, Any]:
+    connect_args: dict[str, Any] = {
+        "timeout": settings.db_pool_timeout_seconds,
+        "command_timeout": 30,
+    }
+    if settings.db_pgbouncer:
+        connect_args |= PGBOUNCER_CONNECT_ARGS
+    return connect_args
 
 
 def _unique_statement_name() -> str:
