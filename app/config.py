@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     db_pre_ping: bool = False
     db_pool_recycle_seconds: int = Field(default=600, ge=-1)
+    # A streaming replica for statistics, exports and the party timeline: reads that may be a
+    # moment stale. Unset: they read the primary.
+    read_database_url: str | None = None
+    # The database URLs point at PgBouncer in transaction mode: no prepared statement may
+    # outlive its transaction, and no statement runs outside one.
+    db_pgbouncer: bool = False
     login_max_failures: int = Field(default=5, ge=1)
     login_lock_seconds: int = Field(default=300, ge=1)
     login_address_max_failures: int = Field(default=20, ge=1)
@@ -101,6 +107,13 @@ class Settings(BaseSettings):
                 "GOVFLOW_DATABASE_URL uses a default database password: set a random one "
                 "(POSTGRES_PASSWORD in .env with docker compose)"
             )
+        if self.read_database_url is not None:
+            try:
+                replica_password = make_url(self.read_database_url).password
+            except ArgumentError:
+                raise ValueError("GOVFLOW_READ_DATABASE_URL is not a database URL") from None
+            if replica_password in DEFAULT_DATABASE_PASSWORDS:
+                raise ValueError("GOVFLOW_READ_DATABASE_URL uses a default database password")
         if self.is_sqlite and not self.allow_sqlite:
             raise ValueError(
                 "SQLite is not a production database: set GOVFLOW_DATABASE_URL to PostgreSQL "

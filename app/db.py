@@ -5,7 +5,9 @@ dependency commits when the endpoint returns and rolls back when it raises, so
 services only ``flush()`` and a request never leaves anything half-written.
 """
 
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Insert, event
@@ -23,10 +25,12 @@ from app.config import Settings
 SessionMaker = async_sessionmaker[AsyncSession]
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    if settings.is_sqlite:
+def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    """The engine for ``url``, by default the primary (``GOVFLOW_DATABASE_URL``)."""
+    url = url or settings.database_url
+    if url.startswith("sqlite"):
         engine = create_async_engine(
-            settings.database_url,
+            url,
             connect_args={"timeout": 30},
             pool_pre_ping=True,
             hide_parameters=True,
@@ -34,7 +38,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        settings.database_url,
+        url,
         pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout_seconds,
@@ -45,8 +49,40 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_recycle=settings.db_pool_recycle_seconds,
         # Statement parameters hold personal data: never in exceptions or logs.
         hide_parameters=True,
-        connect_args={"timeout": settings.db_pool_timeout_seconds, "command_timeout": 30},
+        connect_args=postgres_connect_args(settings),
     )
+
+
+def postgres_connect_args(settings: Settings) -> dict[str, Any]:
+    connect_args: dict[str, Any] = {
+        "timeout": settings.db_pool_timeout_seconds,
+        "command_timeout": 30,
+    }
+    if settings.db_pgbouncer:
+        connect_args |= PGBOUNCER_CONNECT_ARGS
+    return connect_args
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+# PgBouncer in transaction mode hands each transaction whichever server connection is
+# free, so a statement prepared in one transaction is not there in the next: no cache of
+# prepared statements (SQLAlchemy's or asyncpg's), and names no other client's connection
+# on that server can already hold (asyncpg numbers them from 1 per connection).
+PGBOUNCER_CONNECT_ARGS: dict[str, Any] = {
+    "prepared_statement_cache_size": 0,
+    "statement_cache_size": 0,
+    "prepared_statement_name_func": _unique_statement_name,
+}
+
+
+def create_replica_engine(settings: Settings) -> AsyncEngine | None:
+    """The read replica's engine, or None without ``GOVFLOW_READ_DATABASE_URL``."""
+    if settings.read_database_url is None:
+        return None
+    return create_engine(settings, settings.read_database_url)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -63,13 +99,47 @@ def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-def create_read_sessionmaker(engine: AsyncEngine) -> SessionMaker:
+def create_read_sessionmaker(engine: AsyncEngine, settings: Settings) -> SessionMaker:
     """Sessions for requests that only read: each statement on its own, no BEGIN/COMMIT.
 
     Two of a GET's five round trips were the transaction's; reads at READ COMMITTED see
-    nothing less without it.
+    nothing less without it. Behind PgBouncer they keep the transaction: asyncpg prepares
+    a statement and executes it in two exchanges, and outside a transaction PgBouncer may
+    send the second to another server connection, which never saw the statement.
     """
+    if settings.db_pgbouncer:
+        return create_sessionmaker(engine)
     return create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+@dataclass
+class Sessionmakers:
+    """Which engine serves which session. Every read a client must see its own write in
+    (one record, lists, tasks, anything in a request that writes) is the primary's; the
+    replica serves only what routes ask for by name (``ReplicaSessionDep``)."""
+
+    primary: SessionMaker
+    primary_read: SessionMaker
+    # Without a replica: None, and those routes share the request's primary session.
+    replica_read: SessionMaker | None
+    # Sessions in a transaction on the replica (or the primary): streaming exports need one.
+    replica_stream: SessionMaker
+    replica_engine: AsyncEngine | None
+
+    async def dispose_replica(self) -> None:
+        if self.replica_engine is not None:
+            await self.replica_engine.dispose()
+
+
+def create_sessionmakers(engine: AsyncEngine, settings: Settings) -> Sessionmakers:
+    replica = create_replica_engine(settings)
+    return Sessionmakers(
+        primary=create_sessionmaker(engine),
+        primary_read=create_read_sessionmaker(engine, settings),
+        replica_read=None if replica is None else create_read_sessionmaker(replica, settings),
+        replica_stream=create_sessionmaker(replica or engine),
+        replica_engine=replica,
+    )
 
 
 async def session_scope(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.actor import Actor
 from app.config import Settings
 from app.core.rate_limit import count_request
-from app.db import session_scope
+from app.db import SessionMaker, session_scope
 from app.errors import Forbidden, Unauthorized
 from app.identity.security import decode_access_token, token_version_of
 from app.integrations import api_clients
@@ -67,6 +67,36 @@ async def get_transaction_session(request: Request) -> AsyncIterator[AsyncSessio
 # client never gets a 2xx for a transaction that then failed to commit.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 TransactionSessionDep = Annotated[AsyncSession, Depends(get_transaction_session, scope="function")]
+
+
+async def get_replica_session(request: Request, session: SessionDep) -> AsyncIterator[AsyncSession]:
+    """A session on the read replica, for GET routes whose answer may be a moment stale:
+    statistics, exports, the party timeline. Nothing a client must read after its own write
+    (one record, a list, its tasks) uses it. Without a replica (or for a method that may
+    write) it is the request's own primary session, not a second connection."""
+    replica = request.app.state.sessionmakers.replica_read
+    if replica is None or request.method not in READ_ONLY_METHODS:
+        yield session
+        return
+    # The primary's connection goes back to the pool for the replica's (longer) read; the
+    # session takes another if the request reads the primary again.
+    await session.close()
+    async for replica_session in session_scope(replica):
+        yield replica_session
+
+
+ReplicaSessionDep = Annotated[AsyncSession, Depends(get_replica_session, scope="function")]
+
+
+async def get_replica_stream_sessionmaker(request: Request) -> SessionMaker:
+    """Sessions in a transaction on the replica (the primary without one), for an export
+    that streams rows through a server-side cursor in a session of its own
+    (``app.records.exports.record_rows``)."""
+    sessionmaker: SessionMaker = request.app.state.sessionmakers.replica_stream
+    return sessionmaker
+
+
+ReplicaStreamSessionmakerDep = Annotated[SessionMaker, Depends(get_replica_stream_sessionmaker)]
 
 
 async def actor_for_api_key(request: Request, session: AsyncSession, api_key: str) -> Actor:

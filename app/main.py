@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app import __version__
 from app.config import Settings, get_settings
 from app.control_characters import refuse_control_characters
-from app.db import create_engine, create_read_sessionmaker, create_sessionmaker
+from app.db import create_engine, create_sessionmakers
 from app.errors import install_error_handlers, problem_response
 from app.files.storage import storage_from_settings
 from app.idempotency import IdempotencyMiddleware
@@ -142,8 +142,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.read_sessionmaker = create_read_sessionmaker(engine)
+        app.state.sessionmakers = sessionmakers = create_sessionmakers(engine, settings)
+        app.state.sessionmaker = sessionmakers.primary
+        app.state.read_sessionmaker = sessionmakers.primary_read
         try:
             async with app.state.sessionmaker() as session:
                 await bootstrap_admin(session, settings)
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except StartupRefused as error:
             app.state.startup_refused = str(error)
             await engine.dispose()
+            await sessionmakers.dispose_replica()
             raise
         except (OSError, DBAPIError) as error:
             app.state.startup_refused = (
@@ -158,12 +160,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 f"{first_line(error)} (`python -m app check` says more)"
             )
             await engine.dispose()
+            await sessionmakers.dispose_replica()
             raise
         async with contextlib.AsyncExitStack() as stack:
             if settings.run_scheduler:
                 await stack.enter_async_context(background_worker(app.state.sessionmaker, settings))
             yield
         await engine.dispose()
+        await sessionmakers.dispose_replica()
 
     app = FastAPI(
         title="govflow",

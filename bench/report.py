@@ -123,7 +123,7 @@ def table(run: dict[str, Any]) -> str:
         f"{run['machine']['memory_gb']} GB, PostgreSQL {run['machine']['postgres']['version']}",
         "",
         f"{'workers':>7} {'scenario':28} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} "
-        f"{'/healthz':>9} {'errors':>7}",
+        f"{'/healthz':>9} {'errors':>7} {'CPU us/req':>10}",
     ]
     pg = run.get("pgbench")
     if pg and "rps" in pg:
@@ -135,7 +135,8 @@ def table(run: dict[str, Any]) -> str:
         for name, result in config["scenarios"].items():
             lines.append(
                 f"{workers:>7} {name:28} {result['rps']:9.1f} {result['p50_ms']:9.2f} "
-                f"{result['p99_ms']:9.2f} {result['ratio']:9.1%} {result['errors']:7d}"
+                f"{result['p99_ms']:9.2f} {result['ratio']:9.1%} {result['errors']:7d} "
+                f"{_cpu(result):>10}"
             )
         rss = config["rss_mb"]
         lines.append(
@@ -156,9 +157,52 @@ def table(run: dict[str, Any]) -> str:
                 f"{workers:>7} 50-page walks (httpx, one client): "
                 f"{min(walks):.2f}-{max(walks):.2f} s each"
             )
+    lines += scale_out_lines(run.get("scale_out"))
     lines += ["", "targets (issue 9):"]
     lines += [check.line() for check in run["checks"]]
     return "\n".join(lines)
+
+
+def _cpu(result: dict[str, Any]) -> str:
+    value = result.get("cpu_us_per_request")
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def scale_out_lines(scale: dict[str, Any] | None) -> list[str]:
+    """PgBouncer beside the direct run, and statistics on the primary or the replica."""
+    if not scale:
+        return []
+    lines = []
+    bouncer = scale.get("pgbouncer")
+    if bouncer:
+        lines += ["", f"through PgBouncer (transaction mode), {bouncer['workers']} worker(s):"]
+        for name, r in bouncer["scenarios"].items():
+            ratio = "-" if r.get("ratio") is None else f"{r['ratio']:.1%}"
+            lines.append(
+                f"{'pgb':>7} {name:28} {r['rps']:9.1f} {r['p50_ms']:9.2f} {r['p99_ms']:9.2f} "
+                f"{ratio:>9} {r['errors']:7d} {_cpu(r):>10}"
+            )
+    replica = scale.get("replica")
+    if replica:
+        lines += ["", f"statistics while create loads the primary, {replica['workers']} worker(s):"]
+        for label in ("primary", "replica"):
+            phase = replica.get(f"reads_on_{label}")
+            if not phase:
+                continue
+            for name, r in phase["scenarios"].items():
+                served = r.get("replica_transactions")
+                lines.append(
+                    f"{label:>7} {name:28} {r['rps']:9.1f} {r['p50_ms']:9.2f} "
+                    f"{r['p99_ms']:9.2f} {'':>9} {r['errors']:7d}"
+                    + ("" if served is None else f"  replica served {served} tx")
+                )
+            lag = phase["lag"]
+            lines.append(
+                f"{label:>7} replica lag: max {lag['replay_lag_ms_max']} ms (mean "
+                f"{lag['replay_lag_ms_mean']} ms), at most {lag['behind_bytes_max']} bytes of "
+                f"WAL behind, {lag['samples']} samples, streaming {lag['streaming']}"
+            )
+    return lines
 
 
 def _mb(values: dict[str, float | None]) -> str:
@@ -195,15 +239,19 @@ def markdown(runs: dict[str, dict[str, Any]]) -> str:
                 f"pgbench, the `sign` transaction's statements ({pg['clients']} clients): "
                 f"**{pg['rps']:,.0f} tx/s**, p50 {pg['p50_ms']} ms, p99 {pg['p99_ms']} ms.\n"
             )
-        out.append("| workers | scenario | req/s | p50 ms | p99 ms | of /healthz | errors |")
-        out.append("|---|---|---:|---:|---:|---:|---:|")
+        out.append(
+            "| workers | scenario | req/s | p50 ms | p99 ms | of /healthz | errors | CPU µs/req |"
+        )
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|")
         for workers, config in run["configs"].items():
             for name, r in config["scenarios"].items():
                 out.append(
                     f"| {workers} | {name} | {r['rps']:,.1f} | {r['p50_ms']:,.1f} | "
-                    f"{r['p99_ms']:,.1f} | {r['ratio']:.1%} | {r['errors']} |"
+                    f"{r['p99_ms']:,.1f} | {r['ratio']:.1%} | {r['errors']} | {_cpu(r)} |"
                 )
         out.append("")
+        if run.get("scale_out"):
+            out += ["```", *scale_out_lines(run["scale_out"])[1:], "```", ""]
         for workers, config in run["configs"].items():
             rss = config["rss_mb"]
             load = ", ".join(f"{x:.1f}" for x in config.get("loadavg_before", []))

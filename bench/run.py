@@ -12,6 +12,12 @@ Environment (all optional):
     BENCH_PROFILE=1             py-spy profiles of the hot endpoints after measuring
     BENCH_SIGN_POOL=20000       dispatched tickets made for the ``sign`` scenario
     BENCH_RELOAD=1              load again even if the same data is there
+    BENCH_SCALE_OUT=1           the same scenarios through PgBouncer, and statistics on a
+                                streaming replica while writes load the primary
+    BENCH_SCALE_OUT_WORKERS=2   uvicorn workers for those (default: the most of BENCH_WORKERS)
+
+Every scenario reports the serving workers' own CPU time per request (``/proc/<pid>/stat``),
+steadier than throughput on a shared machine.
 
 Every figure of a run comes from the same minutes on the same machine; the ratios to
 ``/healthz`` are what compare across runs on a noisy machine. The harness exits non-zero
@@ -31,7 +37,7 @@ from typing import Any
 
 from app.config import Settings
 from app.identity.security import create_access_token
-from bench import pgbench, pools, report, workload, wrk
+from bench import pgbench, pools, report, scale_out, workload, wrk
 from bench.database import BenchDatabase, server_facts
 from bench.export import measure_export
 from bench.load_data import LoadPlan, as_uuid, bench_users, ensure_loaded, read_reference
@@ -51,7 +57,10 @@ class Bench:
         self.seconds = float(os.environ.get("BENCH_SECONDS", "12"))
         self.stats_seconds = float(os.environ.get("BENCH_STATS_SECONDS", "10"))
         self.connections = _env_int("BENCH_CONNECTIONS", 16)
-        self.workers = [int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(",")]
+        self.workers = [int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(",") if w]
+        # PgBouncer and a streaming replica (bench/scale_out.py), with this many workers.
+        self.scale_out = os.environ.get("BENCH_SCALE_OUT", "1") == "1"
+        self.scale_out_workers = _env_int("BENCH_SCALE_OUT_WORKERS", max(self.workers or [2]))
         self.export = os.environ.get("BENCH_EXPORT", "1") == "1"
         self.profile = os.environ.get("BENCH_PROFILE", "1") == "1" and py_spy() is not None
         self.sign_pool = _env_int("BENCH_SIGN_POOL", 20_000)
@@ -123,14 +132,26 @@ class Bench:
         load: wrk.Load,
         *,
         user: str | None = "bench-operator",
+        cpu: bool = True,
         **options: Any,
     ) -> wrk.Result:
+        """One wrk run. ``cpu``: charge the workers' CPU time to it (not when another
+        scenario runs at the same time)."""
         token = self.tokens[user] if user else None
         script = wrk.script(self.workdir, name, lines, token=token, threads=load.threads, **options)
+        cpu_before = server.cpu_seconds()
         result = wrk.run(script, server.base_url, load)
+        if cpu and result.requests:
+            used = server.cpu_seconds() - cpu_before
+            result.cpu_us_per_request = round(used * 1e6 / result.requests, 1)
         print(
             f"bench:   {name:28} {result.rps:9.1f} req/s  p50 {result.p50_ms:8.2f} ms  "
-            f"p99 {result.p99_ms:8.2f} ms  errors {result.errors}",
+            f"p99 {result.p99_ms:8.2f} ms  errors {result.errors}"
+            + (
+                ""
+                if result.cpu_us_per_request is None
+                else f"  CPU {result.cpu_us_per_request:,.0f} us/req"
+            ),
             flush=True,
         )
         return result
@@ -353,6 +374,8 @@ class Bench:
         }
         for index, workers in enumerate(self.workers):
             run["configs"][str(workers)] = self.measure(workers, first=index == 0)
+        if self.scale_out:
+            run["scale_out"] = scale_out.measure(self, self.scale_out_workers)
         run["elapsed_seconds"] = round(time.monotonic() - started)
         report.save(run)
         print("\n" + report.table(run), flush=True)

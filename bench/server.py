@@ -49,6 +49,19 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used (``/proc/<pid>/stat``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
 class Server:
     def __init__(
         self,
@@ -129,6 +142,10 @@ class Server:
             if b"spawn_main" in command:
                 workers.append(pid)
         return sorted(workers)
+
+    def cpu_seconds(self) -> float:
+        """The serving processes' CPU time so far, summed."""
+        return sum(cpu_seconds(pid) for pid in self.worker_pids())
 
     def rss(self) -> dict[int, float | None]:
         return {pid: rss_mb(pid) for pid in self.worker_pids()}

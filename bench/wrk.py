@@ -83,6 +83,8 @@ class Result:
     mean_ms: float
     errors: int  # sockets and non-2xx/3xx answers
     connections: int
+    # The serving workers' own CPU time (user + system) over the scenario, per request.
+    cpu_us_per_request: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from app.deps import CurrentActor, NowDep, SessionDep, SettingsDep
+from app.deps import CurrentActor, NowDep, ReplicaSessionDep, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.oversight import parties
 from app.oversight.schemas import PartySummary, TimelinePage
@@ -38,7 +38,7 @@ IdNumberPath = Annotated[
 )
 async def party_timeline(
     id_number: IdNumberPath,
-    session: SessionDep,
+    session: ReplicaSessionDep,
     actor: CurrentActor,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,

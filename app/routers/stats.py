@@ -3,7 +3,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from app.deps import CurrentActor, SessionDep
+from app.deps import CurrentActor, ReplicaSessionDep
 from app.errors import problem_responses
 from app.records.exports import XLSX_TYPE, ExportFormat, table_response
 from app.report_period import FromQuery, ToQuery
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
     operation_id="stats_tickets",
 )
 async def tickets_stats(
-    session: SessionDep,
+    session: ReplicaSessionDep,
     actor: CurrentActor,
     group_by: TicketGroup = "category",
     date_from: FromQuery = None,
@@ -47,7 +47,7 @@ TICKET_STATS_HEADERS = [
     operation_id="stats_tickets_export",
 )
 async def tickets_stats_export(
-    session: SessionDep,
+    session: ReplicaSessionDep,
     actor: CurrentActor,
     group_by: TicketGroup = "category",
     date_from: FromQuery = None,
