@@ -15,7 +15,7 @@ from app.approvals.service import APPROVALS
 from app.approvals.stats import ApprovalGroup, ApprovalStats, approval_stats
 from app.approvals.surface import APPROVAL_SURFACE
 from app.core.versioning import set_etag
-from app.deps import AdminActor, CurrentActor, IfMatch, SessionDep
+from app.deps import AdminActor, CurrentActor, IfMatch, ReplicaSessionDep, SessionDep
 from app.errors import problem_responses
 from app.records.exports import XLSX_TYPE, ExportFormat, table_response
 from app.report_period import FromQuery, ToQuery
@@ -112,7 +112,7 @@ async def update_service(
     operation_id="stats_approvals",
 )
 async def approvals_stats(
-    session: SessionDep,
+    session: ReplicaSessionDep,
     actor: CurrentActor,
     group_by: ApprovalGroup = "service",
     date_from: FromQuery = None,
@@ -131,7 +131,7 @@ async def approvals_stats(
     operation_id="stats_approvals_export",
 )
 async def approvals_stats_export(
-    session: SessionDep,
+    session: ReplicaSessionDep,
     actor: CurrentActor,
     group_by: ApprovalGroup = "service",
     date_from: FromQuery = None,

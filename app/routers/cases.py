@@ -10,7 +10,7 @@ from app.cases import export as case_export
 from app.cases.service import CASES
 from app.cases.stats import CaseGroup, CaseStats, case_stats
 from app.cases.surface import CASE_SURFACE
-from app.deps import CurrentActor, SessionDep
+from app.deps import CurrentActor, ReplicaSessionDep
 from app.errors import problem_responses
 from app.records.exports import XLSX_TYPE, ExportFormat, table_response
 from app.report_period import FromQuery, ToQuery
@@ -33,7 +33,7 @@ stats_router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
     operation_id="stats_cases",
 )
 async def cases_stats(
-    session: SessionDep,
+    session: ReplicaSessionDep,
     actor: CurrentActor,
     group_by: CaseGroup = "category",
     date_from: FromQuery = None,
@@ -52,7 +52,7 @@ async def cases_stats(
     operation_id="stats_cases_export",
 )
 async def cases_stats_export(
-    session: SessionDep,
+    session: ReplicaSessionDep,
     actor: CurrentActor,
     group_by: CaseGroup = "category",
     date_from: FromQuery = None,

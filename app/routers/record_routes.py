@@ -17,7 +17,13 @@ from sqlmodel import col
 from app.actor import Actor
 from app.config import Settings
 from app.core.versioning import etag_for
-from app.deps import CurrentActor, IfMatch, SessionDep, SettingsDep
+from app.deps import (
+    CurrentActor,
+    IfMatch,
+    ReplicaStreamSessionmakerDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.documents.declaration import DocumentCatalogue
 from app.errors import problem_responses
 from app.models.audit import Event
@@ -228,12 +234,12 @@ def record_router(surface: RecordSurface[Any, Any, Any, Any]) -> APIRouter:
         session: SessionDep,
         actor: CurrentActor,
         filters: Filters,
+        replica: ReplicaStreamSessionmakerDep,
         format: ExportFormat = "xlsx",
     ) -> StreamingResponse:
         columns = await surface.columns(session)
         query = visible_query(workflow, actor, surface.filter_clauses(filters, actor, utcnow()))
-        state = request.app.state
-        rows = record_rows(state.sessionmaker, query, columns, actor, state.settings.zone)
+        rows = record_rows(replica, query, columns, actor, request.app.state.settings.zone)
         return table_response(format, surface.sheet_title, [c.header for c in columns], rows)
 
     async def read(record_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> Response:
