@@ -117,9 +117,13 @@ async def test_service_by_publication_is_complete_thirty_days_after_publication(
     )
     assert listed["served_state"] == "pending" and listed["service"]["receipt_document_id"] is None
     app = bureau.world.app
-    await sweep_documents(app.state.sessionmaker, now=published + timedelta(days=29))
+    await sweep_documents(
+        app.state.sessionmaker, app.state.registry, now=published + timedelta(days=29)
+    )
     assert (await bureau.get(case)).json()["status"] == "decided"
-    await sweep_documents(app.state.sessionmaker, now=published + timedelta(days=31))
+    await sweep_documents(
+        app.state.sessionmaker, app.state.registry, now=published + timedelta(days=31)
+    )
     current = (await bureau.get(case)).json()
     assert current["status"] == "served" and current["service_method"] == "by_publication"
     deemed = published + timedelta(days=30)  # 民事诉讼法 第九十五条

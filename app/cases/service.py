@@ -44,7 +44,7 @@ from app.tickets.categories import require_active_category
 from app.tickets.schemas import Location
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
-from app.workflow.registry import RecordKind, register
+from app.workflow.registry import RecordKind
 
 CASE_ROLES = ("inspector", "leader")
 FULL_VIEW_ROLES = ("admin", "supervisor")
@@ -354,13 +354,11 @@ async def list_cases(
     return await list_visible(session, CASE_WORKFLOW, actor, clauses, limit, cursor)
 
 
-CASES = register(
-    RecordKind(
-        CASE_WORKFLOW,
-        CasePublic,
-        render,
-        mask_event_payload,
-        disclosure=party_disclosure,
-        attachments=CASE_EVIDENCE,
-    )
+CASES = RecordKind(
+    CASE_WORKFLOW,
+    CasePublic,
+    render,
+    mask_event_payload,
+    disclosure=party_disclosure,
+    attachments=CASE_EVIDENCE,
 )

@@ -20,7 +20,7 @@ from app.models.base import utcnow
 from app.models.document import Disclosure, Document, DocumentService
 from app.models.identity import User
 from app.workflow import engine
-from app.workflow.registry import record_kind
+from app.workflow.registry import Registry
 
 log = structlog.get_logger(__name__)
 BATCH = 200
@@ -42,7 +42,7 @@ async def _server(session: AsyncSession, row: DocumentService) -> Actor:
     )
 
 
-async def complete_publications(session: AsyncSession, now: datetime) -> int:
+async def complete_publications(session: AsyncSession, registry: Registry, now: datetime) -> int:
     """民事诉讼法 第九十五条: 30 days after publication the document counts as served."""
     query = _locked(
         session,
@@ -54,7 +54,7 @@ async def complete_publications(session: AsyncSession, now: datetime) -> int:
     done = 0
     for row in (await session.scalars(query)).all():
         document = await session.get(Document, row.document_id)
-        kind = record_kind(document.record_kind) if document else None
+        kind = registry.get(document.record_kind) if document else None
         if document is None or kind is None:
             continue
         workflow = kind.workflow
@@ -74,7 +74,7 @@ async def complete_publications(session: AsyncSession, now: datetime) -> int:
     return done
 
 
-async def flag_overdue_disclosures(session: AsyncSession, now: datetime) -> int:
+async def flag_overdue_disclosures(session: AsyncSession, registry: Registry, now: datetime) -> int:
     """A disclosure still unpublished past its due date is flagged once, in its record's history."""
     query = _locked(
         session,
@@ -88,7 +88,7 @@ async def flag_overdue_disclosures(session: AsyncSession, now: datetime) -> int:
     )
     flagged = 0
     for row in (await session.scalars(query)).all():
-        kind = record_kind(row.record_kind)
+        kind = registry.get(row.record_kind)
         if kind is None:
             continue
         workflow = kind.workflow
@@ -107,10 +107,12 @@ async def flag_overdue_disclosures(session: AsyncSession, now: datetime) -> int:
     return flagged
 
 
-async def sweep_documents(sessionmaker: SessionMaker, now: datetime | None = None) -> int:
+async def sweep_documents(
+    sessionmaker: SessionMaker, registry: Registry, now: datetime | None = None
+) -> int:
     now = now or utcnow()
     async with sessionmaker() as session:
-        total = await complete_publications(session, now)
-        total += await flag_overdue_disclosures(session, now)
+        total = await complete_publications(session, registry, now)
+        total += await flag_overdue_disclosures(session, registry, now)
         await session.commit()
     return total

@@ -15,7 +15,7 @@ from pydantic import (
 
 from app.core import calendar
 from app.core.calendar import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, Basis, DaySource, Period, Unit
-from app.deps import AdminActor, CurrentActor, SessionDep, SettingsDep
+from app.deps import AdminActor, CurrentActor, RegistryDep, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.models.calendar import DayKind
 from app.schemas.common import in_year_range
@@ -201,10 +201,14 @@ async def read_day(
     operation_id="calendar_day_put",
 )
 async def put_day(
-    date: CalendarDate, entry: DayEntry, session: SessionDep, actor: AdminActor
+    date: CalendarDate,
+    entry: DayEntry,
+    session: SessionDep,
+    actor: AdminActor,
+    registry: RegistryDep,
 ) -> DayEntryPublic:
     row = await calendar.set_day(session, date, entry.kind, entry.name, actor.id)
-    await recompute_estimated_deadlines(session, actor)
+    await recompute_estimated_deadlines(session, actor, registry)
     return DayEntryPublic(
         date=row.day,
         kind=DayKind(row.kind),
@@ -223,6 +227,8 @@ async def put_day(
     responses=problem_responses(401, 403, 404, 422),
     operation_id="calendar_day_delete",
 )
-async def delete_day(date: CalendarDate, session: SessionDep, actor: AdminActor) -> None:
+async def delete_day(
+    date: CalendarDate, session: SessionDep, actor: AdminActor, registry: RegistryDep
+) -> None:
     await calendar.delete_day(session, date)
-    await recompute_estimated_deadlines(session, actor)
+    await recompute_estimated_deadlines(session, actor, registry)

@@ -17,7 +17,7 @@ from app.errors import GovflowError
 from app.models.base import utcnow
 from app.workflow import engine
 from app.workflow.definition import NoBody, Workflow
-from app.workflow.registry import record_kinds
+from app.workflow.registry import Registry
 
 log = structlog.get_logger(__name__)
 BATCH = 200
@@ -58,11 +58,13 @@ async def sweep_workflow(session: AsyncSession, workflow: Workflow, now: datetim
     return swept
 
 
-async def sweep_overdue(sessionmaker: SessionMaker, now: datetime | None = None) -> int:
+async def sweep_overdue(
+    sessionmaker: SessionMaker, registry: Registry, now: datetime | None = None
+) -> int:
     """One pass over every workflow; returns how many records it flagged or moved."""
     now = now or utcnow()
     total = 0
-    for kind in record_kinds():
+    for kind in registry:
         while True:
             async with sessionmaker() as session:
                 swept = await sweep_workflow(session, kind.workflow, now)
