@@ -47,6 +47,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check app tests migrations scripts bench
 	$(BIN)/ruff format --check app tests scripts bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix app tests

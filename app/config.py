@@ -132,4 +132,6 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
+    """Settings read from the environment for the code not yet handed the app's own
+    (``app.state.settings``): being removed. Never call it from new code."""
     return Settings()

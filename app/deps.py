@@ -18,6 +18,7 @@ from app.errors import Forbidden, Unauthorized
 from app.identity.security import decode_access_token, token_version_of
 from app.integrations import api_clients
 from app.models.identity import User
+from app.workflow.registry import Registry
 
 oauth2_scheme = OAuth2PasswordBearer(
     tokenUrl="/api/v1/auth/token",
@@ -41,6 +42,15 @@ async def get_settings_dep(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+async def get_registry(request: Request) -> Registry:
+    """The record kinds the app serves (``create_app`` is given them)."""
+    registry: Registry = request.app.state.registry
+    return registry
+
+
+RegistryDep = Annotated[Registry, Depends(get_registry)]
 
 
 # GET and HEAD change nothing (every route keeps to that), so they need no transaction.

@@ -12,13 +12,14 @@ from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.control_characters import refuse_control_characters
 from app.db import create_engine, create_sessionmakers
 from app.errors import install_error_handlers, problem_response
 from app.files.storage import storage_from_settings
 from app.idempotency import IdempotencyMiddleware
 from app.identity.service import bootstrap_admin
+from app.kinds import REGISTRY
 from app.log_config import configure_logging
 from app.middleware import (
     BodyLimitMiddleware,
@@ -55,7 +56,7 @@ from app.routers.attachment_routes import attachment_router
 from app.seeds import seed_reference_data
 from app.startup import OneLineStartupFailure, StartupRefused, first_line, settings_or_exit
 from app.worker import background_worker
-from app.workflow.registry import record_kinds
+from app.workflow.registry import Registry
 
 DESCRIPTION = """
 govflow serves a city's approval hall, complaint hotline and enforcement teams:
@@ -134,8 +135,9 @@ class ShadowedPathMethodsMiddleware:
         await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+def create_app(settings: Settings, registry: Registry = REGISTRY) -> FastAPI:
+    """The app serving ``registry``'s kinds of record, configured by ``settings``: the one
+    place both come from (``app.state``); the worker it starts is handed them."""
     configure_logging(settings.log_json)
 
     @asynccontextmanager
@@ -164,7 +166,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
         async with contextlib.AsyncExitStack() as stack:
             if settings.run_scheduler:
-                await stack.enter_async_context(background_worker(app.state.sessionmaker, settings))
+                await stack.enter_async_context(
+                    background_worker(app.state.sessionmaker, settings, registry)
+                )
             yield
         await engine.dispose()
         await sessionmakers.dispose_replica()
@@ -180,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.registry = registry
     app.state.clock = utcnow
     install_error_handlers(app)
     install_openapi(app)
@@ -205,7 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tickets.action_router)
     for module_router in (*approvals.routers, *cases.routers, *ratings.routers):
         app.include_router(module_router)
-    for kind in record_kinds():
+    for kind in registry:
         if kind.attachments is not None:
             app.include_router(attachment_router(kind, kind.attachments))
         if kind.workflow.documents is not None:

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.config import Settings, get_settings
+from app.config import Settings
 
 
 class StartupRefused(ValueError):
@@ -24,8 +24,10 @@ def describe_invalid_settings(error: ValidationError) -> str:
 
 
 def settings_or_exit() -> Settings:
+    """The settings from the environment, read once by whoever starts: the app, the worker
+    or a command; everything else is handed them."""
     try:
-        return get_settings()
+        return Settings()
     except ValidationError as error:
         print(f"govflow cannot start: {describe_invalid_settings(error)}", file=sys.stderr)
         raise SystemExit(2) from None

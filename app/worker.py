@@ -1,7 +1,8 @@
 """Background work: the deadline sweeper, webhook delivery and the purge of expired state.
 
-Runs inside each app process when ``GOVFLOW_RUN_SCHEDULER`` is true, or alone as
-``python -m app.worker``. Several copies may run at once on PostgreSQL.
+Started by each app process when ``GOVFLOW_RUN_SCHEDULER`` is true, or alone as
+``python -m app.worker``. Several copies may run at once on PostgreSQL. It is handed the
+settings and the record kinds; it never builds the app.
 """
 
 import asyncio
@@ -11,14 +12,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import structlog
 
 from app import idempotency
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.core.rate_limit import WINDOW, forget_old_windows
 from app.db import SessionMaker, create_engine, create_sessionmaker
 from app.documents.jobs import sweep_documents
 from app.identity import login_throttle
 from app.integrations.webhook_delivery import deliver_due
+from app.kinds import REGISTRY
 from app.log_config import configure_logging
 from app.models.base import utcnow
+from app.startup import settings_or_exit
+from app.workflow.registry import Registry
 from app.workflow.sweeper import sweep_overdue
 
 log = structlog.get_logger(__name__)
@@ -48,7 +52,7 @@ async def purge_expired_state(sessionmaker: SessionMaker, settings: Settings) ->
     return purged
 
 
-async def run_forever(sessionmaker: SessionMaker, settings: Settings) -> None:
+async def run_forever(sessionmaker: SessionMaker, settings: Settings, registry: Registry) -> None:
     await asyncio.gather(
         _repeat(
             "expired_state_purged",
@@ -57,17 +61,17 @@ async def run_forever(sessionmaker: SessionMaker, settings: Settings) -> None:
         ),
         _repeat(
             "overdue_swept",
-            lambda: sweep_overdue(sessionmaker),
+            lambda: sweep_overdue(sessionmaker, registry, settings),
             settings.scheduler_interval_seconds,
         ),
         _repeat(
             "documents_swept",
-            lambda: sweep_documents(sessionmaker),
+            lambda: sweep_documents(sessionmaker, registry, settings),
             settings.scheduler_interval_seconds,
         ),
         _repeat(
             "webhooks_delivered",
-            lambda: deliver_due(sessionmaker, settings),
+            lambda: deliver_due(sessionmaker, settings, registry),
             settings.webhook_poll_seconds,
         ),
     )
@@ -75,9 +79,9 @@ async def run_forever(sessionmaker: SessionMaker, settings: Settings) -> None:
 
 @contextlib.asynccontextmanager
 async def background_worker(
-    sessionmaker: SessionMaker, settings: Settings
+    sessionmaker: SessionMaker, settings: Settings, registry: Registry
 ) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(run_forever(sessionmaker, settings))
+    task = asyncio.create_task(run_forever(sessionmaker, settings, registry))
     try:
         yield task
     finally:
@@ -86,17 +90,14 @@ async def background_worker(
             await task
 
 
-async def main() -> None:
-    settings = get_settings()
+async def main(settings: Settings, registry: Registry) -> None:
     configure_logging(settings.log_json)
-    import app.main  # noqa: F401  (registers every workflow)
-
     engine = create_engine(settings)
     try:
-        await run_forever(create_sessionmaker(engine), settings)
+        await run_forever(create_sessionmaker(engine), settings, registry)
     finally:
         await engine.dispose()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(settings_or_exit(), REGISTRY))

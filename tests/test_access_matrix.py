@@ -10,6 +10,7 @@ import jwt
 import pytest
 from httpx import AsyncClient
 
+from app.config import Settings
 from app.main import create_app
 from app.models.base import utcnow
 from tests.conftest import World
@@ -23,7 +24,7 @@ ADMIN_ONLY = ("/api/v1/users", "/api/v1/departments", "/api/v1/api-clients",
 
 
 def _operations() -> list[tuple[str, str, bool]]:
-    document = create_app().openapi()
+    document = create_app(Settings()).openapi()
     found = []
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

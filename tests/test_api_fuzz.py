@@ -46,6 +46,7 @@ import asyncpg
 import httpx
 import pytest
 
+from app.config import Settings
 from app.main import create_app
 from tests.fuzz_city import City, build_city
 from tests.fuzz_config import CHECKS, operation_ids, write_config
@@ -182,7 +183,7 @@ def _coverage_share(caller: str, document: dict[str, Any]) -> set[str] | None:
 def _run_schemathesis(caller: str, server: dict[str, Any]) -> tuple[bool, str]:
     city: City = server["city"]
     folder: Path = server["folder"]
-    document = create_app().openapi()
+    document = create_app(Settings()).openapi()
     (folder / "openapi.json").write_text(json.dumps(document))
     config = folder / f"{caller}.toml"
     config.write_text(

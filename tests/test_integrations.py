@@ -113,7 +113,7 @@ async def _subscribe(world: World, admin: Person, url: str, *patterns: str) -> d
 
 async def _deliver_all(app: Any) -> None:
     for _ in range(20):
-        if not await deliver_due(app.state.sessionmaker, app.state.settings):
+        if not await deliver_due(app.state.sessionmaker, app.state.settings, app.state.registry):
             return
 
 
@@ -291,7 +291,7 @@ async def test_a_delivery_claimed_by_a_worker_that_died_is_sent_once_its_lease_r
     operator = await world.user("operator")
     await world.as_(operator).post("/api/v1/tickets", json=ticket_body())
     async with app.state.sessionmaker() as session:  # a worker claims, then dies
-        await fan_out(session, utcnow())
+        await fan_out(session, app.state.registry, utcnow())
         claimed = await claim_due(session, utcnow())
         await session.commit()
     assert len(claimed) == 1

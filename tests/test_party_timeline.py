@@ -153,7 +153,9 @@ async def test_the_timeline_reads_each_module_by_its_party_index(
 ) -> None:
     supervisor = Actor(uuid.uuid4(), "user", "s", frozenset({"supervisor"}), None)
     source = next(s for s in parties.sources(COMPANY["id_number"], supervisor) if s.kind == module)
-    assert index in await _plan(app, parties.page_query(source, supervisor, 20, None))
+    assert index in await _plan(
+        app, parties.page_query(app.state.registry, source, supervisor, 20, None)
+    )
 
 
 async def test_only_who_sees_the_party_in_full_finds_its_cases_by_its_number(

@@ -256,7 +256,7 @@ async def test_webhook_payloads_never_carry_a_citizen_actors_identity(
     )
     assert subscribed.status_code == 201, subscribed.text
     await _citizens_report(world, city, "chaoyang")
-    while await deliver_due(app.state.sessionmaker, app.state.settings):
+    while await deliver_due(app.state.sessionmaker, app.state.settings, app.state.registry):
         pass
     bodies = [request["body"].decode() for request in receiver.received]
     assert len(bodies) == 2  # created, dispatched

@@ -179,7 +179,9 @@ async def test_an_unrectified_bad_rating_is_flagged_overdue_by_the_sweeper(
     )  # fmt: skip
     later = datetime.now(UTC) + timedelta(days=40)
     assert (
-        await sweep_overdue(world.app.state.sessionmaker, later, settings=world.app.state.settings)
+        await sweep_overdue(
+            world.app.state.sessionmaker, world.app.state.registry, world.app.state.settings, later
+        )
         >= 1
     )
     task = (await world.as_(hall["supervisor"]).get(

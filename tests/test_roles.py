@@ -1,10 +1,9 @@
 """The roles: described from the workflow definitions, served by the API, enforced on users."""
 
-from app.main import app as _app  # noqa: F401  (registers every workflow)
+from app.kinds import REGISTRY
 from app.models.identity import Role
 from app.workflow.definition import SYSTEM_ROLE, Workflow
 from app.workflow.diagram import README, ROLES_BEGIN, ROLES_DOC, roles_block, roles_document
-from app.workflow.registry import record_kinds
 from tests.conftest import World
 from tests.factories import Person
 
@@ -12,16 +11,16 @@ STRONG = "湖畔 晨跑 七点 整"
 
 
 def _workflows() -> list[Workflow]:
-    return [kind.workflow for kind in record_kinds()]
+    return REGISTRY.workflows
 
 
 def test_roles_document_is_generated_from_the_workflow_definitions() -> None:
     assert ROLES_DOC.read_text(encoding="utf-8") == roles_document(_workflows()), (
-        "docs/roles.md is stale: run `python -m app.workflow.diagram`"
+        "docs/roles.md is stale: run `python -m app diagrams`"
     )
     readme = README.read_text(encoding="utf-8")
     if ROLES_BEGIN in readme:  # the README carries the same table once it is pasted there
-        assert roles_block(_workflows()) in readme, "run `python -m app.workflow.diagram`"
+        assert roles_block(_workflows()) in readme, "run `python -m app diagrams`"
 
 
 async def test_roles_endpoint_lists_every_action_each_role_may_take(

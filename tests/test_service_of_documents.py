@@ -118,11 +118,17 @@ async def test_service_by_publication_is_complete_thirty_days_after_publication(
     assert listed["served_state"] == "pending" and listed["service"]["receipt_document_id"] is None
     app = bureau.world.app
     await sweep_documents(
-        app.state.sessionmaker, now=published + timedelta(days=29), settings=app.state.settings
+        app.state.sessionmaker,
+        app.state.registry,
+        now=published + timedelta(days=29),
+        settings=app.state.settings,
     )
     assert (await bureau.get(case)).json()["status"] == "decided"
     await sweep_documents(
-        app.state.sessionmaker, now=published + timedelta(days=31), settings=app.state.settings
+        app.state.sessionmaker,
+        app.state.registry,
+        now=published + timedelta(days=31),
+        settings=app.state.settings,
     )
     current = (await bureau.get(case)).json()
     assert current["status"] == "served" and current["service_method"] == "by_publication"

@@ -180,7 +180,9 @@ async def test_a_delivery_connects_to_the_address_checked_even_when_the_name_reb
         url = f"http://{HOOKS}:{receiver.port}/hook"
         assert (await _subscribe(world, admin, url)).status_code == 201
         await _create_ticket(world)
-        await webhook_delivery.deliver_due(app.state.sessionmaker, app.state.settings)
+        await webhook_delivery.deliver_due(
+            app.state.sessionmaker, app.state.settings, app.state.registry
+        )
     assert backend.connected_to == [(PUBLIC, receiver.port)]
     assert resolver.lookups == [HOOKS, HOOKS]  # one at subscription, one at delivery
     [request] = receiver.received
@@ -197,7 +199,9 @@ async def test_a_delivery_to_a_name_that_now_resolves_inside_is_blocked_before_c
     monkeypatch.setattr(webhook_delivery, "webhook_client", _recording_client(backend))
     assert (await _subscribe(world, admin, f"https://{HOOKS}/hook")).status_code == 201
     await _create_ticket(world)
-    await webhook_delivery.deliver_due(app.state.sessionmaker, app.state.settings)
+    await webhook_delivery.deliver_due(
+        app.state.sessionmaker, app.state.settings, app.state.registry
+    )
     assert backend.connected_to == []
     listed = await world.as_(admin).get("/api/v1/webhooks")
     webhook_id = listed.json()["items"][0]["id"]

@@ -45,7 +45,7 @@ async def _subscribe(world: World, client: dict[str, Any], url: str, **body: Any
 
 
 async def _delivered_types(app: Any, receiver: Receiver) -> list[tuple[str, str]]:
-    while await deliver_due(app.state.sessionmaker, app.state.settings):
+    while await deliver_due(app.state.sessionmaker, app.state.settings, app.state.registry):
         pass
     bodies = [orjson.loads(request["body"]) for request in receiver.received]
     return [(body["type"], body["data"]["department_id"]) for body in bodies]

@@ -10,13 +10,13 @@ from sqlalchemy import func, select, update
 
 from app.actor import Actor
 from app.errors import Forbidden, TransitionNotAllowed
+from app.kinds import REGISTRY
 from app.models.audit import Event, OutboxMessage
 from app.models.base import utcnow
 from app.models.ticket import Ticket
 from app.tickets.workflow import TICKET_WORKFLOW
 from app.workflow import engine
 from app.workflow.definition import NoBody
-from app.workflow.registry import record_kinds
 from app.workflow.sweeper import sweep_overdue
 from tests.conftest import IS_POSTGRES, World
 from tests.factories import Person, ticket_body
@@ -59,7 +59,7 @@ async def test_every_state_action_and_role_is_refused_or_let_through_as_declared
     """For every workflow: a wrong state is 409, a wrong role is 403, whatever the body."""
     department_id = desk["department"]["id"]
     async with app.state.sessionmaker() as session:
-        for kind in record_kinds():
+        for kind in REGISTRY:
             workflow = kind.workflow
             for state in workflow.states:
                 record: Any = workflow.model(
@@ -281,10 +281,10 @@ async def test_sweeper_flags_overdue_once_per_deadline_even_with_two_sweepers(
     await _dispatch(world, desk, ticket)
     await _force_due(app, ticket["id"], utcnow() - timedelta(minutes=5))
     await asyncio.gather(
-        sweep_overdue(app.state.sessionmaker, settings=app.state.settings),
-        sweep_overdue(app.state.sessionmaker, settings=app.state.settings),
+        sweep_overdue(app.state.sessionmaker, app.state.registry, app.state.settings),
+        sweep_overdue(app.state.sessionmaker, app.state.registry, app.state.settings),
     )
-    await sweep_overdue(app.state.sessionmaker, settings=app.state.settings)
+    await sweep_overdue(app.state.sessionmaker, app.state.registry, app.state.settings)
     events = (
         await world.as_(desk["operator"]).get(f"/api/v1/tickets/{ticket['id']}/events")
     ).json()["items"]
@@ -298,7 +298,7 @@ async def test_sweeper_flags_overdue_once_per_deadline_even_with_two_sweepers(
     # A new deadline that passes too gets its own overdue event.
     await world.as_(desk["handler"]).post(f"/api/v1/tickets/{ticket['id']}/actions/sign")
     await _force_due(app, ticket["id"], utcnow() - timedelta(minutes=1))
-    await sweep_overdue(app.state.sessionmaker, settings=app.state.settings)
+    await sweep_overdue(app.state.sessionmaker, app.state.registry, app.state.settings)
     events = (
         await world.as_(desk["operator"]).get(f"/api/v1/tickets/{ticket['id']}/events")
     ).json()["items"]
@@ -351,12 +351,10 @@ async def test_workflow_definitions_and_mermaid_diagrams(
 
 
 def test_readme_diagrams_are_generated_from_the_definitions() -> None:
-    from app.main import app  # noqa: F401
     from app.workflow.diagram import README, readme_block
 
-    workflows = [kind.workflow for kind in record_kinds()]
-    assert readme_block(workflows) in README.read_text(encoding="utf-8"), (
-        "README diagrams are stale: run `python -m app.workflow.diagram`"
+    assert readme_block(REGISTRY.workflows) in README.read_text(encoding="utf-8"), (
+        "README diagrams are stale: run `python -m app diagrams`"
     )
 
 

@@ -35,7 +35,7 @@ from app.models.approval import ApprovalApplication, ApprovalService
 from app.models.base import utcnow
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
-from app.workflow.registry import AttachmentPolicy, RecordKind, register
+from app.workflow.registry import AttachmentPolicy, RecordKind
 
 STAFF_ROLES = ("clerk", "reviewer", "leader")
 FULL_VIEW_ROLES = ("admin", "supervisor")
@@ -257,21 +257,19 @@ def materials_open(application: ApprovalApplication) -> str | None:
     return None
 
 
-APPROVALS = register(
-    RecordKind(
-        APPROVAL_WORKFLOW,
-        ApprovalPublic,
-        render,
-        mask_event_payload,
-        disclosure=applicant_disclosure,
-        # Materials come from the applicant, or the hall's clerk who receives them at the
-        # counter; reviewers, leaders and supervisors read them.
-        attachments=AttachmentPolicy(
-            check_kind=material_kind,
-            uploadable=materials_open,
-            deletable=materials_open,
-            added_by=frozenset({"clerk", "citizen"}),
-            removed_by=frozenset({"clerk"}),
-        ),
-    )
+APPROVALS = RecordKind(
+    APPROVAL_WORKFLOW,
+    ApprovalPublic,
+    render,
+    mask_event_payload,
+    disclosure=applicant_disclosure,
+    # Materials come from the applicant, or the hall's clerk who receives them at the
+    # counter; reviewers, leaders and supervisors read them.
+    attachments=AttachmentPolicy(
+        check_kind=material_kind,
+        uploadable=materials_open,
+        deletable=materials_open,
+        added_by=frozenset({"clerk", "citizen"}),
+        removed_by=frozenset({"clerk"}),
+    ),
 )

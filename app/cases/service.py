@@ -45,7 +45,7 @@ from app.tickets.schemas import Location
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
 from app.workflow.context import ActionContext
-from app.workflow.registry import RecordKind, register
+from app.workflow.registry import RecordKind
 
 CASE_ROLES = ("inspector", "leader")
 FULL_VIEW_ROLES = ("admin", "supervisor")
@@ -332,14 +332,12 @@ async def update(
     )
 
 
-CASES = register(
-    RecordKind(
-        CASE_WORKFLOW,
-        CasePublic,
-        render,
-        mask_event_payload,
-        disclosure=party_disclosure,
-        attachments=CASE_EVIDENCE,
-        receives={"ticket": take_over_ticket},
-    )
+CASES = RecordKind(
+    CASE_WORKFLOW,
+    CasePublic,
+    render,
+    mask_event_payload,
+    disclosure=party_disclosure,
+    attachments=CASE_EVIDENCE,
+    receives={"ticket": take_over_ticket},
 )

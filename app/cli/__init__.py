@@ -5,6 +5,7 @@
     python -m app users reset-password NAME
     python -m app users deactivate NAME
     python -m app check                         configuration, database, migrations, storage
+    python -m app diagrams                      README's workflow diagrams, docs/roles.md
 
 Settings come from the environment (``GOVFLOW_*``) as for the server. A password is read
 from standard input with ``--password-stdin``; otherwise one is generated and printed once.
@@ -17,8 +18,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from app.cli import check, setup, users
-from app.cli.context import CommandFailed, database
+from app.cli.context import WORKFLOWS, CommandFailed, database
 from app.startup import settings_or_exit
+from app.workflow.diagram import write_documents
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     setup_command = commands.add_parser("setup", help="set up an organisation from a YAML file")
     setup_command.add_argument("--file", type=Path, required=True)
     commands.add_parser("check", help="check configuration, database, migrations, storage")
+    commands.add_parser("diagrams", help="rewrite README's workflow diagrams and docs/roles.md")
 
     user_commands = commands.add_parser("users", help="manage users").add_subparsers(
         dest="users_command", required=True
@@ -59,6 +62,10 @@ def _run(arguments: argparse.Namespace) -> int:
         for finding in findings:
             print(finding.line())
         return 0 if all(finding.ok for finding in findings) else 1
+    if arguments.command == "diagrams":
+        for path in write_documents(WORKFLOWS):
+            print(f"wrote {path}")
+        return 0
     password = None
     if getattr(arguments, "password_stdin", False):
         password = sys.stdin.readline().rstrip("\n")

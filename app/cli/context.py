@@ -1,15 +1,16 @@
-"""What every command needs: the settings, a database session, and the workflows known."""
+"""What every command needs: the settings, a database session, and the workflows served."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import app.approvals.service
-import app.cases.service
-import app.tickets.service  # noqa: F401  (each registers its workflow: role checks need them)
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
+from app.kinds import REGISTRY
+
+# Which roles work within a department is read from the served workflows' scopes.
+WORKFLOWS = REGISTRY.workflows
 
 
 class CommandFailed(Exception):

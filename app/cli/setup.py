@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from app.approvals import catalogue as approval_catalogue
 from app.approvals.schemas import RequiredMaterial, ServiceCreate, ServiceUpdate
-from app.cli.context import CommandFailed
+from app.cli.context import WORKFLOWS, CommandFailed
 from app.errors import GovflowError
 from app.identity import service as identity
 from app.identity.schemas import (
@@ -173,13 +173,15 @@ async def _users(
         if row is None:
             password = entry.password or secrets.token_urlsafe(12)
             await identity.create_user(
-                session, UserCreate(username=entry.username, password=password, **wanted)
+                session,
+                UserCreate(username=entry.username, password=password, **wanted),
+                WORKFLOWS,
             )
             if entry.password is None:
                 report.passwords[entry.username] = password
             report.count("users", "created")
         elif changes := _differs(row, wanted):
-            await identity.update_user(session, row, UserUpdate(**changes), None)
+            await identity.update_user(session, row, UserUpdate(**changes), None, WORKFLOWS)
             report.count("users", "updated")
         else:
             report.count("users", "unchanged")

@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from app.cli.context import CommandFailed
+from app.cli.context import WORKFLOWS, CommandFailed
 from app.errors import GovflowError
 from app.identity import service as identity
 from app.identity.schemas import UserCreate, UserUpdate
@@ -52,7 +52,7 @@ async def create(
             roles=[Role(role) for role in roles],
             department_id=await _department_id(session, department),
         )
-        await identity.create_user(session, data)
+        await identity.create_user(session, data, WORKFLOWS)
     except (GovflowError, ValueError) as error:
         raise CommandFailed(getattr(error, "detail", str(error)).splitlines()[0]) from None
     shown = f"; password {chosen} (shown once: change it after signing in)" if generated else ""
@@ -63,7 +63,7 @@ async def reset_password(session: AsyncSession, username: str, password: str | N
     user = await _user(session, username)
     chosen, generated = _password(password)
     try:
-        await identity.update_user(session, user, UserUpdate(password=chosen), None)
+        await identity.update_user(session, user, UserUpdate(password=chosen), None, WORKFLOWS)
     except GovflowError as error:
         raise CommandFailed(error.detail) from None
     # No sign-in lock to lift: a lock holds only the (username, address) pair that failed,
@@ -74,5 +74,5 @@ async def reset_password(session: AsyncSession, username: str, password: str | N
 
 async def deactivate(session: AsyncSession, username: str) -> str:
     user = await _user(session, username)
-    await identity.update_user(session, user, UserUpdate(is_active=False), None)
+    await identity.update_user(session, user, UserUpdate(is_active=False), None, WORKFLOWS)
     return f"deactivated user {username}"

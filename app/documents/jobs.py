@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.db import SessionMaker
 from app.documents.service import apply_service, describe
 from app.errors import GovflowError
@@ -21,7 +21,7 @@ from app.models.base import utcnow
 from app.models.document import Disclosure, Document, DocumentService
 from app.models.identity import User
 from app.workflow import engine
-from app.workflow.registry import record_kind
+from app.workflow.registry import Registry
 
 log = structlog.get_logger(__name__)
 BATCH = 200
@@ -43,7 +43,9 @@ async def _server(session: AsyncSession, row: DocumentService) -> Actor:
     )
 
 
-async def complete_publications(session: AsyncSession, now: datetime, settings: Settings) -> int:
+async def complete_publications(
+    session: AsyncSession, registry: Registry, now: datetime, settings: Settings
+) -> int:
     """民事诉讼法 第九十五条: 30 days after publication the document counts as served."""
     query = _locked(
         session,
@@ -55,7 +57,7 @@ async def complete_publications(session: AsyncSession, now: datetime, settings: 
     done = 0
     for row in (await session.scalars(query)).all():
         document = await session.get(Document, row.document_id)
-        kind = record_kind(document.record_kind) if document else None
+        kind = registry.get(document.record_kind) if document else None
         if document is None or kind is None:
             continue
         workflow = kind.workflow
@@ -75,7 +77,7 @@ async def complete_publications(session: AsyncSession, now: datetime, settings: 
     return done
 
 
-async def flag_overdue_disclosures(session: AsyncSession, now: datetime) -> int:
+async def flag_overdue_disclosures(session: AsyncSession, registry: Registry, now: datetime) -> int:
     """A disclosure still unpublished past its due date is flagged once, in its record's history."""
     query = _locked(
         session,
@@ -89,7 +91,7 @@ async def flag_overdue_disclosures(session: AsyncSession, now: datetime) -> int:
     )
     flagged = 0
     for row in (await session.scalars(query)).all():
-        kind = record_kind(row.record_kind)
+        kind = registry.get(row.record_kind)
         if kind is None:
             continue
         workflow = kind.workflow
@@ -109,13 +111,11 @@ async def flag_overdue_disclosures(session: AsyncSession, now: datetime) -> int:
 
 
 async def sweep_documents(
-    sessionmaker: SessionMaker, now: datetime | None = None, *, settings: Settings | None = None
+    sessionmaker: SessionMaker, registry: Registry, settings: Settings, now: datetime | None = None
 ) -> int:
-    # The fallback goes once app/worker.py passes the app's settings.
-    settings = settings or get_settings()
     now = now or utcnow()
     async with sessionmaker() as session:
-        total = await complete_publications(session, now, settings)
-        total += await flag_overdue_disclosures(session, now)
+        total = await complete_publications(session, registry, now, settings)
+        total += await flag_overdue_disclosures(session, registry, now)
         await session.commit()
     return total

@@ -3,6 +3,7 @@
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -23,7 +24,7 @@ from app.models.base import utcnow
 from app.models.identity import Department, User
 from app.pagination import newest_first_page
 from app.startup import StartupRefused
-from app.workflow.registry import record_kinds
+from app.workflow.definition import Workflow
 from app.workflow.roles import roles_needing_department
 
 log = structlog.get_logger(__name__)
@@ -78,9 +79,11 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
     return user
 
 
-def check_roles_have_department(roles: list[str], department_id: uuid.UUID | None) -> None:
+def check_roles_have_department(
+    roles: list[str], department_id: uuid.UUID | None, workflows: Sequence[Workflow]
+) -> None:
     """A handler, clerk or inspector without a department would see and do nothing."""
-    needing = sorted(set(roles) & roles_needing_department([k.workflow for k in record_kinds()]))
+    needing = sorted(set(roles) & roles_needing_department(list(workflows)))
     if needing and department_id is None:
         raise UnprocessableEntity(
             f"The role(s) {', '.join(needing)} work within a department: give department_id "
@@ -92,8 +95,11 @@ def check_roles_have_department(roles: list[str], department_id: uuid.UUID | Non
         )
 
 
-async def create_user(session: AsyncSession, data: UserCreate) -> User:
-    check_roles_have_department([str(role) for role in data.roles], data.department_id)
+async def create_user(
+    session: AsyncSession, data: UserCreate, workflows: Sequence[Workflow]
+) -> User:
+    """``workflows``: those served, whose scopes say which roles work within a department."""
+    check_roles_have_department([str(role) for role in data.roles], data.department_id, workflows)
     await check_department(session, data.department_id)
     await check_password(data.password, data.username, [data.full_name])
     values = data.model_dump(exclude={"password"})
@@ -105,7 +111,11 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
 
 
 async def update_user(
-    session: AsyncSession, user: User, data: UserUpdate, if_match: str | None
+    session: AsyncSession,
+    user: User,
+    data: UserUpdate,
+    if_match: str | None,
+    workflows: Sequence[Workflow],
 ) -> User:
     check_if_match(if_match, user.version)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"password"})
@@ -117,6 +127,7 @@ async def update_user(
         check_roles_have_department(
             changes["roles"] if changes.get("roles") is not None else user.roles,
             changes.get("department_id", user.department_id),
+            workflows,
         )
     if "department_id" in changes:
         await check_department(session, changes["department_id"])

@@ -40,6 +40,7 @@ from app.models.integration import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from app.workflow.registry import Registry
 
 log = structlog.get_logger(__name__)
 FAN_OUT_BATCH = 500
@@ -50,12 +51,15 @@ FAN_OUT_LOCK = 7_404_311  # advisory lock key: one fan-out at a time keeps outbo
 
 
 def matches(
-    webhook: WebhookSubscription, message: OutboxMessage, owner: Actor | None = None
+    registry: Registry,
+    webhook: WebhookSubscription,
+    message: OutboxMessage,
+    owner: Actor | None = None,
 ) -> bool:
     """``owner``: the API client that subscribed, as it stands now (None for an admin's)."""
     if webhook.department_id is not None and webhook.department_id != message.department_id:
         return False
-    if owner is not None and not may_receive(owner, message.kind, message.department_id):
+    if owner is not None and not may_receive(registry, owner, message.kind, message.department_id):
         return False
     return any(fnmatch.fnmatchcase(message.event_type, p) for p in webhook.event_types)
 
@@ -73,7 +77,7 @@ async def _owners(
     return {client.id: actor_of(client) for client in clients.all()}
 
 
-async def fan_out(session: AsyncSession, now: datetime) -> int:
+async def fan_out(session: AsyncSession, registry: Registry, now: datetime) -> int:
     if session.get_bind().dialect.name == "postgresql":
         locked = await session.scalar(text(f"SELECT pg_try_advisory_xact_lock({FAN_OUT_LOCK})"))
         if not locked:
@@ -99,7 +103,7 @@ async def fan_out(session: AsyncSession, now: datetime) -> int:
             owner = owners.get(webhook.owner_client_id) if webhook.owner_client_id else None
             if webhook.owner_client_id is not None and owner is None:
                 continue  # a client deactivated or removed since it subscribed
-            if matches(webhook, message, owner):
+            if matches(registry, webhook, message, owner):
                 session.add(
                     WebhookDelivery(
                         webhook_id=webhook.id,
@@ -247,11 +251,11 @@ def webhook_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
-async def deliver_due(sessionmaker: SessionMaker, settings: Settings) -> int:
+async def deliver_due(sessionmaker: SessionMaker, settings: Settings, registry: Registry) -> int:
     """One pass: fan out new outbox rows, then send what is due. Returns deliveries tried."""
     now = utcnow()
     async with sessionmaker() as session:
-        await fan_out(session, now)
+        await fan_out(session, registry, now)
         await session.commit()
     async with sessionmaker() as session:
         claimed = await claim_due(session, now)

@@ -27,7 +27,7 @@ from app.models.integration import (
     WebhookSubscription,
 )
 from app.pagination import newest_first_page
-from app.workflow.registry import RecordKind, record_kind, record_kinds
+from app.workflow.registry import RecordKind, Registry
 
 
 def new_secret() -> str:
@@ -50,22 +50,24 @@ def _reach(client: Actor, kind: RecordKind) -> str | None:
     return None
 
 
-def may_receive(client: Actor, kind_name: str, department_id: uuid.UUID | None) -> bool:
+def may_receive(
+    registry: Registry, client: Actor, kind_name: str, department_id: uuid.UUID | None
+) -> bool:
     """A client hears of a record only if it could read it: by its scopes and department."""
-    kind = record_kind(kind_name)
+    kind = registry.get(kind_name)
     reach = _reach(client, kind) if kind is not None else None
     if reach == "department":
         return department_id is not None and department_id == client.department_id
     return reach == "all"
 
 
-def _kinds_matched(pattern: str) -> list[RecordKind]:
+def _kinds_matched(registry: Registry, pattern: str) -> list[RecordKind]:
     kind_pattern = pattern.split(".", 1)[0]
-    return [k for k in record_kinds() if fnmatch.fnmatchcase(k.workflow.name, kind_pattern)]
+    return [k for k in registry if fnmatch.fnmatchcase(k.workflow.name, kind_pattern)]
 
 
 def client_subscription_department(
-    actor: Actor, event_types: list[str], department_id: uuid.UUID | None
+    registry: Registry, actor: Actor, event_types: list[str], department_id: uuid.UUID | None
 ) -> uuid.UUID | None:
     """The department a client's subscription is for, once its patterns are checked: a
     client hears only what it could read (个人信息保护法 第六条), so another department's
@@ -80,7 +82,7 @@ def client_subscription_department(
             )
         department_id = actor.department_id
     for pattern in event_types:
-        kinds = _kinds_matched(pattern)
+        kinds = _kinds_matched(registry, pattern)
         if not kinds:
             raise UnprocessableEntity(
                 f"{pattern!r} matches no kind of record", code="unknown_event_type"
@@ -98,7 +100,7 @@ def client_subscription_department(
 
 
 async def _check_still_readable(
-    session: AsyncSession, client_id: uuid.UUID, outbox_id: int
+    session: AsyncSession, registry: Registry, client_id: uuid.UUID, outbox_id: int
 ) -> None:
     """A replay goes out only if the client could still read the record today."""
     client = await session.get(ApiClient, client_id)
@@ -106,7 +108,7 @@ async def _check_still_readable(
     if (
         client is None
         or message is None
-        or not may_receive(actor_of(client), message.kind, message.department_id)
+        or not may_receive(registry, actor_of(client), message.kind, message.department_id)
     ):
         raise Forbidden(
             "This client no longer reads the record this delivery was about",
@@ -115,11 +117,17 @@ async def _check_still_readable(
 
 
 async def create(
-    session: AsyncSession, data: WebhookCreate, actor: Actor, settings: Settings
+    session: AsyncSession,
+    registry: Registry,
+    data: WebhookCreate,
+    actor: Actor,
+    settings: Settings,
 ) -> WebhookSubscription:
     await check_webhook_url(str(data.url), settings.env == "production")
     await check_department(session, data.department_id)
-    department_id = client_subscription_department(actor, data.event_types, data.department_id)
+    department_id = client_subscription_department(
+        registry, actor, data.event_types, data.department_id
+    )
     webhook = WebhookSubscription(
         url=str(data.url),
         event_types=sorted(set(data.event_types)),
@@ -152,6 +160,7 @@ async def list_webhooks(
 
 async def update(
     session: AsyncSession,
+    registry: Registry,
     webhook: WebhookSubscription,
     data: WebhookUpdate,
     actor: Actor,
@@ -167,6 +176,7 @@ async def update(
         changes["event_types"] = sorted(set(data.event_types))
     await check_department(session, changes.get("department_id"))
     department_id = client_subscription_department(
+        registry,
         actor,
         changes.get("event_types", webhook.event_types),
         changes.get("department_id", webhook.department_id),
@@ -223,13 +233,16 @@ async def list_deliveries(
 
 
 async def redeliver(
-    session: AsyncSession, webhook: WebhookSubscription, delivery_id: uuid.UUID
+    session: AsyncSession,
+    registry: Registry,
+    webhook: WebhookSubscription,
+    delivery_id: uuid.UUID,
 ) -> WebhookDelivery:
     original = await session.get(WebhookDelivery, delivery_id)
     if original is None or original.webhook_id != webhook.id:
         raise NotFound("No such delivery")
     if webhook.owner_client_id is not None:
-        await _check_still_readable(session, webhook.owner_client_id, original.outbox_id)
+        await _check_still_readable(session, registry, webhook.owner_client_id, original.outbox_id)
     replay = WebhookDelivery(
         webhook_id=webhook.id,
         outbox_id=original.outbox_id,

@@ -37,7 +37,7 @@ from app.oversight.schemas import (
 from app.pagination import decode_cursor, encode_cursor
 from app.workflow import engine
 from app.workflow.definition import Workflow
-from app.workflow.registry import record_kind
+from app.workflow.registry import Registry
 
 # A permit is held once granted (approved, then delivered) while its validity lasts.
 PERMIT_STATES = ("approved", "completed")
@@ -76,15 +76,17 @@ def _refuse_clients(actor: Actor) -> None:
     refuse_personal_search(actor, entitled=True, what="an ID number")
 
 
-def _workflow(kind: str) -> Workflow:
-    found = record_kind(kind)
-    assert found is not None, f"record kind {kind} is not registered"
+def _workflow(registry: Registry, kind: str) -> Workflow:
+    found = registry.get(kind)
+    assert found is not None, f"record kind {kind} is not served"
     return found.workflow
 
 
-def page_query(source: Source, actor: Actor, limit: int, cursor: str | None) -> Select[Any]:
+def page_query(
+    registry: Registry, source: Source, actor: Actor, limit: int, cursor: str | None
+) -> Select[Any]:
     """One module's records of the party after ``cursor``, newest first (by its index)."""
-    workflow = _workflow(source.kind)
+    workflow = _workflow(registry, source.kind)
     model: Any = workflow.model
     query = (
         select(model)
@@ -114,13 +116,18 @@ async def _last_steps(
 
 
 async def timeline(
-    session: AsyncSession, actor: Actor, id_number: str, limit: int, cursor: str | None
+    session: AsyncSession,
+    registry: Registry,
+    actor: Actor,
+    id_number: str,
+    limit: int,
+    cursor: str | None,
 ) -> TimelinePage:
     _refuse_clients(actor)
     number = checked_party_number(id_number)
     merged: list[tuple[str, Any]] = []
     for source in sources(number, actor):
-        rows = await session.scalars(page_query(source, actor, limit, cursor))
+        rows = await session.scalars(page_query(registry, source, actor, limit, cursor))
         merged += [(source.kind, record) for record in rows.all()]
     merged.sort(key=lambda entry: (entry[1].created_at, entry[1].id), reverse=True)
     page = merged[:limit]
@@ -131,7 +138,7 @@ async def timeline(
         items.append(
             TimelineEntry(
                 module=kind,
-                collection=_workflow(kind).collection,
+                collection=_workflow(registry, kind).collection,
                 id=record.id,
                 number=record.number,
                 title=record.title,
@@ -148,13 +155,15 @@ async def timeline(
     )
 
 
-async def summary(session: AsyncSession, actor: Actor, id_number: str, today: date) -> PartySummary:
+async def summary(
+    session: AsyncSession, registry: Registry, actor: Actor, id_number: str, today: date
+) -> PartySummary:
     _refuse_clients(actor)
     number = checked_party_number(id_number)
     counts: list[StateCount] = []
     deadlines: list[OpenDeadline] = []
     for source in sources(number, actor):
-        workflow = _workflow(source.kind)
+        workflow = _workflow(registry, source.kind)
         model: Any = workflow.model
         visible = (engine.visible_clause(workflow, actor), source.party_clause)
         rows = await session.execute(
@@ -172,7 +181,7 @@ async def summary(session: AsyncSession, actor: Actor, id_number: str, today: da
             for r in open_rows
         ]  # fmt: skip
     case_visible = (
-        engine.visible_clause(_workflow("case"), actor),
+        engine.visible_clause(_workflow(registry, "case"), actor),
         col(Case.party_id_number) == number,
         party_in_full_clause(actor),
     )
@@ -186,7 +195,7 @@ async def summary(session: AsyncSession, actor: Actor, id_number: str, today: da
     ).one()
     permits = await session.scalar(
         select(func.count()).where(
-            engine.visible_clause(_workflow("approval"), actor),
+            engine.visible_clause(_workflow(registry, "approval"), actor),
             col(ApprovalApplication.applicant_id_number) == number,
             col(ApprovalApplication.status).in_(PERMIT_STATES),
             col(ApprovalApplication.decision) == "approved",

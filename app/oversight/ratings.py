@@ -23,7 +23,7 @@ from app.oversight.rectification_workflow import RECTIFICATION_WORKFLOW
 from app.oversight.schemas import RatingCreate, RatingGroup, RatingPublic, RatingStats
 from app.pagination import keyset_after
 from app.workflow import engine
-from app.workflow.registry import record_kind
+from app.workflow.registry import Registry
 
 LEVEL_LABELS = {
     "very_satisfied": "非常满意",
@@ -125,7 +125,7 @@ def _source_for(actor: Actor, kind: str, record: WorkflowRecord) -> str:
 
 
 async def rate(
-    session: AsyncSession, actor: Actor, data: RatingCreate, settings: Settings
+    session: AsyncSession, registry: Registry, actor: Actor, data: RatingCreate, settings: Settings
 ) -> Rating:
     if data.kind == "ticket":
         raise UnprocessableEntity(
@@ -133,7 +133,7 @@ async def rate(
             "with `satisfaction`",
             code="rated_by_callback",
         )
-    found = record_kind(data.kind)
+    found = registry.get(data.kind)
     assert found is not None
     workflow = found.workflow
     record: WorkflowRecord | None = await session.get(workflow.model, data.record_id)
@@ -184,11 +184,11 @@ async def rate_ticket_callback(
     )
 
 
-def visible_clause(actor: Actor) -> Any:
+def visible_clause(registry: Registry, actor: Actor) -> Any:
     """A rating is seen by whoever may see the record rated (the records' own scopes)."""
     clauses = []
     for kind in RATEABLE_STATE:
-        found = record_kind(kind)
+        found = registry.get(kind)
         assert found is not None
         model: Any = found.workflow.model
         visible = select(model.id).where(engine.visible_clause(found.workflow, actor))
@@ -203,9 +203,15 @@ def rating_public(rating: Rating) -> RatingPublic:
 
 
 async def list_ratings(
-    session: AsyncSession, actor: Actor, *, kind: str | None, limit: int, cursor: str | None
+    session: AsyncSession,
+    registry: Registry,
+    actor: Actor,
+    *,
+    kind: str | None,
+    limit: int,
+    cursor: str | None,
 ) -> list[Rating]:
-    query = select(Rating).where(visible_clause(actor))
+    query = select(Rating).where(visible_clause(registry, actor))
     if kind is not None:
         query = query.where(col(Rating.kind) == kind)
     after = keyset_after(col(Rating.rated_at), col(Rating.id), cursor)
@@ -217,6 +223,7 @@ async def list_ratings(
 
 async def rating_stats(
     session: AsyncSession,
+    registry: Registry,
     actor: Actor,
     group_by: str,
     rated_from: Any = None,
@@ -234,7 +241,7 @@ async def rating_stats(
             col(Rectification.is_overdue).label("task_overdue"),
         )
         .outerjoin(Rectification, col(Rectification.id) == col(Rating.rectification_id))
-        .where(visible_clause(actor))
+        .where(visible_clause(registry, actor))
     )
     if rated_from is not None:
         query = query.where(col(Rating.rated_at) >= rated_from)

@@ -13,7 +13,7 @@ from app.oversight.schemas import RectificationPublic
 from app.records.queries import common_filters, list_visible
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
-from app.workflow.registry import RecordKind, register
+from app.workflow.registry import RecordKind
 
 
 async def render(session: AsyncSession, task: Rectification, actor: Actor) -> RectificationPublic:
@@ -34,8 +34,8 @@ def rater_disclosure(task: Rectification, actor: Actor) -> Disclosure:
     return Disclosure.FULL if actor.has_any("supervisor") else Disclosure.HIDDEN
 
 
-RECTIFICATIONS = register(
-    RecordKind(RECTIFICATION_WORKFLOW, RectificationPublic, render, disclosure=rater_disclosure)
+RECTIFICATIONS = RecordKind(
+    RECTIFICATION_WORKFLOW, RectificationPublic, render, disclosure=rater_disclosure
 )
 
 

@@ -15,7 +15,7 @@ from app.pagination import decode_cursor
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
 from app.workflow.definition import Workflow
-from app.workflow.registry import RecordKind, record_kinds
+from app.workflow.registry import RecordKind, Registry
 from app.workflow.schemas import TaskItem
 
 # Records with no deadline sort after every dated one.
@@ -92,6 +92,7 @@ async def _tasks_of_kind(
 async def my_tasks(
     session: AsyncSession,
     actor: Actor,
+    registry: Registry,
     *,
     kind: str | None,
     overdue: bool | None,
@@ -101,7 +102,7 @@ async def my_tasks(
     now = utcnow()
     after = _decode(cursor) if cursor else None
     items: list[TaskItem] = []
-    for record_kind in record_kinds():
+    for record_kind in registry:
         if kind and record_kind.workflow.name != kind:
             continue
         items += await _tasks_of_kind(

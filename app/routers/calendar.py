@@ -15,7 +15,7 @@ from pydantic import (
 
 from app.core import calendar
 from app.core.calendar import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, Basis, DaySource, Period, Unit
-from app.deps import AdminActor, CurrentActor, SessionDep, SettingsDep
+from app.deps import AdminActor, CurrentActor, RegistryDep, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.models.calendar import DayKind
 from app.schemas.common import in_year_range
@@ -205,10 +205,11 @@ async def put_day(
     entry: DayEntry,
     session: SessionDep,
     actor: AdminActor,
+    registry: RegistryDep,
     settings: SettingsDep,
 ) -> DayEntryPublic:
     row = await calendar.set_day(session, date, entry.kind, entry.name, actor.id)
-    await recompute_estimated_deadlines(session, actor, settings)
+    await recompute_estimated_deadlines(session, actor, registry, settings)
     return DayEntryPublic(
         date=row.day,
         kind=DayKind(row.kind),
@@ -228,7 +229,11 @@ async def put_day(
     operation_id="calendar_day_delete",
 )
 async def delete_day(
-    date: CalendarDate, session: SessionDep, actor: AdminActor, settings: SettingsDep
+    date: CalendarDate,
+    session: SessionDep,
+    actor: AdminActor,
+    registry: RegistryDep,
+    settings: SettingsDep,
 ) -> None:
     await calendar.delete_day(session, date)
-    await recompute_estimated_deadlines(session, actor, settings)
+    await recompute_estimated_deadlines(session, actor, registry, settings)

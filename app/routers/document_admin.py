@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlmodel import col
 
-from app.deps import AdminActor, CurrentActor, SessionDep
+from app.deps import AdminActor, CurrentActor, RegistryDep, SessionDep
 from app.documents.numbering import template_problem
 from app.documents.schemas import (
     DisclosureCount,
@@ -22,7 +22,7 @@ from app.errors import Forbidden, NotFound, UnprocessableEntity, problem_respons
 from app.models.base import utcnow
 from app.models.document import DocumentNumberRule, DocumentTemplate
 from app.models.identity import Department
-from app.workflow.registry import record_kinds
+from app.workflow.registry import Registry
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
 
@@ -31,17 +31,17 @@ def _template_public(row: DocumentTemplate) -> TemplatePublic:
     return TemplatePublic.model_validate(row, from_attributes=True)
 
 
-def _kind_codes() -> dict[str, str]:
+def _kind_codes(registry: Registry) -> dict[str, str]:
     return {
         name: kind.code
-        for record_kind in record_kinds()
+        for record_kind in registry
         if record_kind.workflow.documents is not None
         for name, kind in record_kind.workflow.documents.kinds.items()
     }
 
 
-def _known_kinds() -> set[str]:
-    return set(_kind_codes())
+def _known_kinds(registry: Registry) -> set[str]:
+    return set(_kind_codes(registry))
 
 
 @router.get(
@@ -80,9 +80,9 @@ async def list_templates(
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_template(
-    body: TemplateCreate, session: SessionDep, actor: AdminActor
+    body: TemplateCreate, session: SessionDep, actor: AdminActor, registry: RegistryDep
 ) -> TemplatePublic:
-    if body.kind not in _known_kinds():
+    if body.kind not in _known_kinds(registry):
         raise UnprocessableEntity(
             f"Unknown document kind {body.kind!r}", code="unknown_document_kind"
         )
@@ -107,15 +107,16 @@ async def set_number_rule(
     body: NumberRuleBody,
     session: SessionDep,
     actor: AdminActor,
+    registry: RegistryDep,
 ) -> NumberRulePublic:
-    if kind not in _known_kinds():
+    if kind not in _known_kinds(registry):
         raise UnprocessableEntity(f"Unknown document kind {kind!r}", code="unknown_document_kind")
     department = await session.get(Department, department_id)
     if department is None:
         raise NotFound("No such department")
     abbreviation = body.abbreviation or department.code
     if problem := template_problem(
-        body.template, abbreviation, department.code, _kind_codes()[kind]
+        body.template, abbreviation, department.code, _kind_codes(registry)[kind]
     ):
         raise UnprocessableEntity(problem, code="invalid_number_template")
     rule = await session.get(DocumentNumberRule, (department_id, kind))

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from app.deps import CurrentActor, NowDep, ReplicaSessionDep, SessionDep, SettingsDep
+from app.deps import CurrentActor, NowDep, RegistryDep, ReplicaSessionDep, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.oversight import parties
 from app.oversight.schemas import PartySummary, TimelinePage
@@ -40,10 +40,11 @@ async def party_timeline(
     id_number: IdNumberPath,
     session: ReplicaSessionDep,
     actor: CurrentActor,
+    registry: RegistryDep,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> TimelinePage:
-    return await parties.timeline(session, actor, id_number, limit, cursor)
+    return await parties.timeline(session, registry, actor, id_number, limit, cursor)
 
 
 @router.get(
@@ -61,5 +62,7 @@ async def party_summary(
     settings: SettingsDep,
     actor: CurrentActor,
     now: NowDep,
+    registry: RegistryDep,
 ) -> PartySummary:
-    return await parties.summary(session, actor, id_number, now.astimezone(settings.zone).date())
+    today = now.astimezone(settings.zone).date()
+    return await parties.summary(session, registry, actor, id_number, today)

@@ -5,7 +5,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.deps import CurrentActor, SessionDep, SettingsDep
+from app.deps import CurrentActor, RegistryDep, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.oversight import ratings, rectifications
 from app.oversight.rectifications import RECTIFICATIONS
@@ -31,9 +31,13 @@ router = APIRouter(prefix="/api/v1", tags=["oversight"])
     operation_id="ratings_create",
 )
 async def create_rating(
-    data: RatingCreate, session: SessionDep, actor: CurrentActor, settings: SettingsDep
+    data: RatingCreate,
+    session: SessionDep,
+    actor: CurrentActor,
+    registry: RegistryDep,
+    settings: SettingsDep,
 ) -> RatingPublic:
-    return ratings.rating_public(await ratings.rate(session, actor, data, settings))
+    return ratings.rating_public(await ratings.rate(session, registry, actor, data, settings))
 
 
 @router.get(
@@ -47,11 +51,14 @@ async def create_rating(
 async def list_ratings(
     session: SessionDep,
     actor: CurrentActor,
+    registry: RegistryDep,
     kind: Literal["approval", "ticket"] | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[RatingPublic]:
-    rows = await ratings.list_ratings(session, actor, kind=kind, limit=limit, cursor=cursor)
+    rows = await ratings.list_ratings(
+        session, registry, actor, kind=kind, limit=limit, cursor=cursor
+    )
     more = len(rows) > limit
     return Page(
         items=[ratings.rating_public(r) for r in rows[:limit]],
@@ -71,11 +78,12 @@ async def list_ratings(
 async def stats(
     session: SessionDep,
     actor: CurrentActor,
+    registry: RegistryDep,
     group_by: Literal["department", "service"] = "department",
     date_from: FromQuery = None,
     date_to: ToQuery = None,
 ) -> RatingStats:
-    return await ratings.rating_stats(session, actor, group_by, date_from, date_to)
+    return await ratings.rating_stats(session, registry, actor, group_by, date_from, date_to)
 
 
 @router.get(

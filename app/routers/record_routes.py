@@ -20,6 +20,7 @@ from app.core.versioning import etag_for
 from app.deps import (
     CurrentActor,
     IfMatch,
+    RegistryDep,
     ReplicaStreamSessionmakerDep,
     SessionDep,
     SettingsDep,
@@ -51,7 +52,7 @@ from app.responses import json_response
 from app.workflow import engine
 from app.workflow.definition import SYSTEM_ROLE, Action, ActionBody, NoBody
 from app.workflow.event_view import events_public
-from app.workflow.registry import RecordKind, handovers, record_kinds
+from app.workflow.registry import RecordKind, Registry
 from app.workflow.schemas import EventPublic
 
 
@@ -97,13 +98,14 @@ def _action_endpoint(kind: RecordKind, action: Action[Any, Any]) -> Any:
         actor: Actor,
         if_match: str | None,
         settings: Settings,
+        registry: Registry,
     ) -> Response:
         record = await engine.load_visible(
             session, workflow, workflow.model, record_id, actor, for_action=True
         )
         await engine.apply_action(
             session, workflow, record, action.name, body, actor,
-            settings=settings, handovers=handovers(record_kinds()), if_match=if_match,
+            settings=settings, handovers=registry.handovers, if_match=if_match,
         )  # fmt: skip
         return await render_record(kind, session, record, actor)
 
@@ -114,11 +116,12 @@ def _action_endpoint(kind: RecordKind, action: Action[Any, Any]) -> Any:
             session: SessionDep,
             actor: CurrentActor,
             settings: SettingsDep,
+            registry: RegistryDep,
             if_match: IfMatch = None,
             body: Annotated[NoBody | None, Body()] = None,
         ) -> Response:
             return await perform_action(
-                record_id, body or NoBody(), session, actor, if_match, settings
+                record_id, body or NoBody(), session, actor, if_match, settings, registry
             )
 
         return without_body
@@ -131,9 +134,10 @@ def _action_endpoint(kind: RecordKind, action: Action[Any, Any]) -> Any:
         session: SessionDep,
         actor: CurrentActor,
         settings: SettingsDep,
+        registry: RegistryDep,
         if_match: IfMatch = None,
     ) -> Response:
-        return await perform_action(record_id, body, session, actor, if_match, settings)
+        return await perform_action(record_id, body, session, actor, if_match, settings, registry)
 
     return with_body
 

@@ -3,7 +3,7 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from app.core.versioning import set_etag
-from app.deps import AdminActor, IfMatch, SessionDep
+from app.deps import AdminActor, IfMatch, RegistryDep, SessionDep
 from app.errors import problem_responses
 from app.identity import service as identity
 from app.identity.schemas import UserCreate, UserPublic, UserUpdate
@@ -22,9 +22,13 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
     operation_id="users_create",
 )
 async def create_user(
-    data: UserCreate, session: SessionDep, _: AdminActor, response: Response
+    data: UserCreate,
+    session: SessionDep,
+    _: AdminActor,
+    response: Response,
+    registry: RegistryDep,
 ) -> UserPublic:
-    user = await identity.create_user(session, data)
+    user = await identity.create_user(session, data, registry.workflows)
     set_etag(response, user.version)
     return UserPublic.model_validate(user, from_attributes=True)
 
@@ -81,9 +85,10 @@ async def update_user(
     session: SessionDep,
     _: AdminActor,
     response: Response,
+    registry: RegistryDep,
     if_match: IfMatch = None,
 ) -> UserPublic:
     user = await identity.get_user(session, user_id)
-    await identity.update_user(session, user, data, if_match)
+    await identity.update_user(session, user, data, if_match, registry.workflows)
     set_etag(response, user.version)
     return UserPublic.model_validate(user, from_attributes=True)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from app.actor import Actor
 from app.core.versioning import set_etag
-from app.deps import CurrentActor, IfMatch, SessionDep, SettingsDep
+from app.deps import CurrentActor, IfMatch, RegistryDep, SessionDep, SettingsDep
 from app.errors import Forbidden, problem_responses
 from app.integrations import webhooks
 from app.integrations.schemas import (
@@ -62,9 +62,10 @@ async def create_webhook(
     session: SessionDep,
     actor: Manager,
     settings: SettingsDep,
+    registry: RegistryDep,
     response: Response,
 ) -> WebhookWithSecret:
-    webhook = await webhooks.create(session, data, actor, settings)
+    webhook = await webhooks.create(session, registry, data, actor, settings)
     set_etag(response, webhook.version)
     return WebhookWithSecret(**_public(webhook).model_dump(), secret=webhook.secret)
 
@@ -117,11 +118,12 @@ async def update_webhook(
     session: SessionDep,
     actor: Manager,
     settings: SettingsDep,
+    registry: RegistryDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> WebhookPublic:
     webhook = await webhooks.get(session, webhook_id, actor)
-    await webhooks.update(session, webhook, data, actor, if_match, settings)
+    await webhooks.update(session, registry, webhook, data, actor, if_match, settings)
     set_etag(response, webhook.version)
     return _public(webhook)
 
@@ -165,7 +167,11 @@ async def list_deliveries(
     operation_id="webhooks_redeliver",
 )
 async def redeliver(
-    webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, actor: Manager
+    webhook_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+    session: SessionDep,
+    actor: Manager,
+    registry: RegistryDep,
 ) -> DeliveryPublic:
     webhook = await webhooks.get(session, webhook_id, actor)
-    return _delivery(await webhooks.redeliver(session, webhook, delivery_id), [])
+    return _delivery(await webhooks.redeliver(session, registry, webhook, delivery_id), [])

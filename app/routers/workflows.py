@@ -6,7 +6,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.actor import Actor
-from app.deps import CurrentActor, SessionDep, TransactionSessionDep, require_roles
+from app.deps import (
+    CurrentActor,
+    RegistryDep,
+    SessionDep,
+    TransactionSessionDep,
+    require_roles,
+)
 from app.errors import NotFound, problem_responses
 from app.identity.schemas import RolePublic
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
@@ -14,7 +20,6 @@ from app.records import tasks
 from app.responses import json_response
 from app.workflow.audit import heads_not_matching, verify_chains
 from app.workflow.diagram import definition
-from app.workflow.registry import record_kind, record_kinds
 from app.workflow.roles import role_summaries
 from app.workflow.schemas import BrokenLinkPublic, TaskItem, VerifyReport
 
@@ -30,8 +35,8 @@ router = APIRouter(prefix="/api/v1")
     responses=problem_responses(401),
     operation_id="workflows_list",
 )
-async def list_workflows(_: CurrentActor) -> list[dict[str, Any]]:
-    return [definition(kind.workflow) for kind in record_kinds()]
+async def list_workflows(_: CurrentActor, registry: RegistryDep) -> list[dict[str, Any]]:
+    return [definition(workflow) for workflow in registry.workflows]
 
 
 @router.get(
@@ -42,8 +47,8 @@ async def list_workflows(_: CurrentActor) -> list[dict[str, Any]]:
     responses=problem_responses(401, 404),
     operation_id="workflows_get",
 )
-async def read_workflow(name: str, _: CurrentActor) -> dict[str, Any]:
-    kind = record_kind(name)
+async def read_workflow(name: str, _: CurrentActor, registry: RegistryDep) -> dict[str, Any]:
+    kind = registry.get(name)
     if kind is None:
         raise NotFound(f"No workflow named {name!r}")
     return definition(kind.workflow)
@@ -59,9 +64,8 @@ async def read_workflow(name: str, _: CurrentActor) -> dict[str, Any]:
     responses=problem_responses(401),
     operation_id="roles_list",
 )
-async def list_roles(_: CurrentActor) -> list[RolePublic]:
-    workflows = [kind.workflow for kind in record_kinds()]
-    return [RolePublic(**summary.__dict__) for summary in role_summaries(workflows)]
+async def list_roles(_: CurrentActor, registry: RegistryDep) -> list[RolePublic]:
+    return [RolePublic(**summary.__dict__) for summary in role_summaries(registry.workflows)]
 
 
 @router.get(
@@ -77,13 +81,14 @@ async def list_roles(_: CurrentActor) -> list[RolePublic]:
 async def my_tasks(
     session: SessionDep,
     actor: CurrentActor,
+    registry: RegistryDep,
     kind: Annotated[str | None, Query(max_length=32)] = None,
     overdue: bool | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Response:
     items, next_cursor = await tasks.my_tasks(
-        session, actor, kind=kind, overdue=overdue, limit=limit, cursor=cursor
+        session, actor, registry, kind=kind, overdue=overdue, limit=limit, cursor=cursor
     )
     return json_response(Page(items=items, next_cursor=next_cursor))
 
@@ -102,11 +107,12 @@ async def my_tasks(
 async def verify_audit(
     session: TransactionSessionDep,
     _: Annotated[Actor, Depends(require_roles("admin", "supervisor"))],
+    registry: RegistryDep,
     kind: Annotated[Literal["ticket", "approval", "case"] | None, Query()] = None,
     id: uuid.UUID | None = None,
 ) -> VerifyReport:
     records, events, broken = await verify_chains(session, kind, id)
-    for registered in record_kinds():
+    for registered in registry:
         if kind is None or registered.workflow.name == kind:
             workflow = registered.workflow
             broken += await heads_not_matching(session, workflow.name, workflow.model, id)

@@ -33,7 +33,7 @@ from app.tickets.schemas import (
 from app.tickets.workflow import TICKET_WORKFLOW
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
-from app.workflow.registry import AttachmentPolicy, RecordKind, register
+from app.workflow.registry import AttachmentPolicy, RecordKind
 
 CITIZEN_CHANNELS = ("app", "web")
 FULL_VIEW_ROLES = ("operator", "supervisor")
@@ -227,21 +227,19 @@ def _photos_while_open(ticket: Ticket) -> str | None:
     return None
 
 
-TICKETS = register(
-    RecordKind(
-        TICKET_WORKFLOW,
-        TicketPublic,
-        render,
-        mask_event_payload,
-        disclosure=reporter_disclosure,
-        # Photos come from who works the ticket: the hotline, the handling department and
-        # the citizen who filed it; supervisors read them. Citizens remove only their own.
-        attachments=AttachmentPolicy(
-            kinds=frozenset({"photo"}),
-            uploadable=_photos_while_open,
-            deletable=_photos_while_open,
-            added_by=frozenset({"operator", "handler", "citizen"}),
-            removed_by=frozenset({"operator", "handler"}),
-        ),
-    )
+TICKETS = RecordKind(
+    TICKET_WORKFLOW,
+    TicketPublic,
+    render,
+    mask_event_payload,
+    disclosure=reporter_disclosure,
+    # Photos come from who works the ticket: the hotline, the handling department and
+    # the citizen who filed it; supervisors read them. Citizens remove only their own.
+    attachments=AttachmentPolicy(
+        kinds=frozenset({"photo"}),
+        uploadable=_photos_while_open,
+        deletable=_photos_while_open,
+        added_by=frozenset({"operator", "handler", "citizen"}),
+        removed_by=frozenset({"operator", "handler"}),
+    ),
 )

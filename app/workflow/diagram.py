@@ -1,11 +1,12 @@
 """Workflow definitions as JSON and as Mermaid ``stateDiagram-v2`` text.
 
-``python -m app.workflow.diagram`` rewrites the diagrams in README.md from the definitions,
-and the roles table in docs/roles.md (and in README.md where it has the roles markers).
+``python -m app diagrams`` rewrites the diagrams in README.md from the definitions it is
+given (those of ``app.kinds``), and the roles table in docs/roles.md (and in README.md
+where it has the roles markers).
 """
 
 import re
-import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def roles_document(workflows: list[Workflow]) -> str:
         [
             "# Roles",
             "",
-            "Generated from the workflow definitions by `python -m app.workflow.diagram`; "
+            "Generated from the workflow definitions by `python -m app diagrams`; "
             "`GET /api/v1/roles` serves the same.",
             "",
             roles_block(workflows),
@@ -105,17 +106,9 @@ def rewrite_readme(text: str, workflows: list[Workflow]) -> str:
     return roles.sub(lambda _: roles_block(workflows), text)
 
 
-def main() -> int:
-    from app.main import app  # noqa: F401  (imports every module, registering its workflow)
-    from app.workflow.registry import record_kinds
-
-    workflows = [kind.workflow for kind in record_kinds()]
-    README.write_text(
-        rewrite_readme(README.read_text(encoding="utf-8"), workflows), encoding="utf-8"
-    )
-    ROLES_DOC.write_text(roles_document(workflows), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def write_documents(workflows: Sequence[Workflow]) -> list[Path]:
+    """Rewrite README.md's diagrams and docs/roles.md from ``workflows``; the files written."""
+    served = list(workflows)
+    README.write_text(rewrite_readme(README.read_text(encoding="utf-8"), served), encoding="utf-8")
+    ROLES_DOC.write_text(roles_document(served), encoding="utf-8")
+    return [README, ROLES_DOC]

@@ -16,16 +16,16 @@ from app.config import Settings
 from app.core.calendar import Period, Unit
 from app.models.base import utcnow
 from app.workflow import engine
-from app.workflow.registry import record_kinds
+from app.workflow.registry import Registry
 
 
 async def recompute_estimated_deadlines(
-    session: AsyncSession, actor: Actor, settings: Settings
+    session: AsyncSession, actor: Actor, registry: Registry, settings: Settings
 ) -> int:
     calendar = await engine.agency_calendar(session, settings)
     now = utcnow()
     changed = 0
-    for kind in record_kinds():
+    for kind in registry:
         workflow = kind.workflow
         model: Any = workflow.model
         query = select(model).where(

@@ -1,7 +1,9 @@
-"""The record kinds the engine serves; each module registers its own at import."""
+"""What the engine needs to know of a kind of record, and the registry of the kinds served.
+
+Each domain declares its ``RecordKind``; ``app.kinds`` lists them in one ``Registry``."""
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,22 +80,34 @@ class RecordKind:
         return self.disclosure(record, actor) == "full"
 
 
-_KINDS: dict[str, RecordKind] = {}
+class Registry:
+    """The record kinds one application serves, in their declared order.
 
+    Declared once (``app.kinds``) and handed to whatever needs to look a kind up: the app,
+    the worker, the command line, the diagrams. The engine never imports the declaration;
+    it is given this.
+    """
 
-def register(kind: RecordKind) -> RecordKind:
-    _KINDS[kind.workflow.name] = kind
-    return kind
+    def __init__(self, kinds: Iterable[RecordKind]) -> None:
+        self.kinds = tuple(kinds)
+        self._by_name = {kind.workflow.name: kind for kind in self.kinds}
+        if len(self._by_name) != len(self.kinds):
+            raise ValueError("two record kinds share a workflow name")
 
+    def __iter__(self) -> Iterator[RecordKind]:
+        return iter(self.kinds)
 
-def record_kinds() -> list[RecordKind]:
-    return list(_KINDS.values())
+    def __len__(self) -> int:
+        return len(self.kinds)
 
+    def get(self, name: str) -> RecordKind | None:
+        return self._by_name.get(name)
 
-def record_kind(name: str) -> RecordKind | None:
-    return _KINDS.get(name)
+    @property
+    def workflows(self) -> list[Workflow]:
+        return [kind.workflow for kind in self.kinds]
 
-
-def handovers(kinds: Iterable[RecordKind]) -> Handovers:
-    """What the kinds take over from each other, for the engine's ``apply_action``."""
-    return Handovers({kind.workflow.name: kind.receives for kind in kinds})
+    @property
+    def handovers(self) -> Handovers:
+        """What the kinds take over from each other, for the engine's ``apply_action``."""
+        return Handovers({kind.workflow.name: kind.receives for kind in self.kinds})

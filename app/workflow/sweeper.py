@@ -12,13 +12,13 @@ import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.db import SessionMaker
 from app.errors import GovflowError
 from app.models.base import utcnow
 from app.workflow import engine
 from app.workflow.definition import NoBody, Workflow
-from app.workflow.registry import record_kinds
+from app.workflow.registry import Registry
 
 log = structlog.get_logger(__name__)
 BATCH = 200
@@ -69,14 +69,15 @@ async def sweep_workflow(
 
 
 async def sweep_overdue(
-    sessionmaker: SessionMaker, now: datetime | None = None, *, settings: Settings | None = None
+    sessionmaker: SessionMaker,
+    registry: Registry,
+    settings: Settings,
+    now: datetime | None = None,
 ) -> int:
     """One pass over every workflow; returns how many records it flagged or moved."""
-    # The fallback goes once app/worker.py passes the app's settings.
-    settings = settings or get_settings()
     now = now or utcnow()
     total = 0
-    for kind in record_kinds():
+    for kind in registry:
         while True:
             async with sessionmaker() as session:
                 swept = await sweep_workflow(session, kind.workflow, now, settings)

@@ -1,0 +1,1 @@
+"""Oversight (监督): ratings, rectifications, reports, assessments and parties."""
