@@ -40,6 +40,7 @@ def scorecard_table(export_format: ExportFormat, run: ScorecardRunPublic) -> Str
     headers = ["排名", "部门"]
     for item in items:
         headers += [f"{item.name}（比率）", f"{item.name}（{item.max_score}分）"]
+    headers.append("总分")
     rows = [
         [unit.rank, unit.department_name,
          *(cell for figure in unit.figures for cell in (figure.rate or "", figure.points or "")),
