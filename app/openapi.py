@@ -38,6 +38,17 @@ AUTHENTICATED = {
 # Open311 answers errors in that standard's own format.
 OWN_ERROR_FORMAT = ("/open311/",)
 
+# FastAPI names a component after its module when two models share a class name, so moving
+# a module renames the component clients generate types from. These keep the names
+# published before the code moved into domain packages (issue 16); a new model gets a
+# name of its own instead (tests/test_public_api_unchanged.py).
+PUBLISHED_COMPONENT_NAMES = {
+    "app__approvals__schemas__SendBackBody": "app__schemas__approval__SendBackBody",
+    "app__approvals__schemas__ServicePublic": "app__schemas__approval__ServicePublic",
+    "app__cases__schemas__ExtendBody": "app__schemas__case__ExtendBody",
+    "app__tickets__action_schemas__ExtendBody": "app__schemas__ticket_actions__ExtendBody",
+}
+
 
 def _complete(operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
@@ -66,6 +77,20 @@ def _open311_security(path: str, method: str, operation: dict[str, Any]) -> None
     it or in `X-API-Key`, gives a partner's fuller view. Filing needs one (in its form)."""
     if path.startswith(OWN_ERROR_FORMAT) and method == "get" and operation.get("security"):
         operation["security"] = [{}, {"APIKeyHeader": []}, {"Open311ApiKey": []}]
+
+
+def _with_published_component_names(schema: dict[str, Any]) -> dict[str, Any]:
+    text = json.dumps(schema, ensure_ascii=False)
+    for generated, published in PUBLISHED_COMPONENT_NAMES.items():
+        text = text.replace(
+            f'"#/components/schemas/{generated}"', f'"#/components/schemas/{published}"'
+        )
+    renamed: dict[str, Any] = json.loads(text)
+    components = renamed["components"]["schemas"]
+    for generated, published in PUBLISHED_COMPONENT_NAMES.items():
+        if generated in components:
+            components[published] = components.pop(generated)
+    return renamed
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -104,8 +129,8 @@ def install_openapi(app: FastAPI) -> None:
         if '"#/components/schemas/HTTPValidationError"' not in paths:
             for unused in ("HTTPValidationError", "ValidationError"):
                 components.pop(unused, None)
-        app.openapi_schema = schema
-        return schema
+        app.openapi_schema = _with_published_component_names(schema)
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -435,7 +435,7 @@ async def test_deemed_acceptance_dates_from_receipt_across_the_national_day_holi
     assert acceptance_due.date() == date(2026, 10, 10)
     await _force(app, application, received_at=_at(received), due_at=acceptance_due)
 
-    assert await sweep_overdue(app.state.sessionmaker) >= 1
+    assert await sweep_overdue(app.state.sessionmaker, settings=app.state.settings) >= 1
 
     deemed = await _read(world, clerk, application)
     assert deemed["status"] == "under_review" and deemed["deemed_accepted"] is True
@@ -462,7 +462,7 @@ async def test_an_application_awaiting_supplement_is_never_deemed_accepted(
         missing_materials=[{"code": "shigong_fangan"}],
     )
     await _force(app, application, due_at=_at("2026-10-10T15:59:59+00:00"))
-    await sweep_overdue(app.state.sessionmaker)
+    await sweep_overdue(app.state.sessionmaker, settings=app.state.settings)
     assert (await _read(world, hall["clerk"], application))["status"] == "awaiting_supplement"
 
 

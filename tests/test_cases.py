@@ -20,7 +20,7 @@ from app.cases.penalties import (
     late_surcharge,
     surcharge_days,
 )
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.models.base import utcnow
 from tests.case_bureau import (
     COMPANY,
@@ -240,7 +240,12 @@ async def test_hearing_only_for_large_fines_suspension_or_revocation(
 
 
 @pytest.fixture
-async def lower_person_threshold(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+async def lower_person_threshold(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> AsyncIterator[None]:
+    # The app's settings (guards, documents) and, until ``available`` checks take the
+    # app's settings, the cached ones they read.
+    monkeypatch.setattr(settings, "hearing_threshold_person", Decimal("5000"))
     monkeypatch.setattr(get_settings(), "hearing_threshold_person", Decimal("5000"))
     yield
 

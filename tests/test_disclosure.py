@@ -214,10 +214,16 @@ async def test_the_sweeper_flags_a_disclosure_left_unpublished_past_its_due_date
 ) -> None:
     case = await decide(bureau)
     app = bureau.world.app
-    await sweep_documents(app.state.sessionmaker, now=utcnow() + timedelta(days=2))
+    await sweep_documents(
+        app.state.sessionmaker, now=utcnow() + timedelta(days=2), settings=app.state.settings
+    )
     assert (await decision_of(bureau, case))["disclosure"]["overdue"] is False
-    await sweep_documents(app.state.sessionmaker, now=utcnow() + timedelta(days=20))
-    await sweep_documents(app.state.sessionmaker, now=utcnow() + timedelta(days=21))
+    await sweep_documents(
+        app.state.sessionmaker, now=utcnow() + timedelta(days=20), settings=app.state.settings
+    )
+    await sweep_documents(
+        app.state.sessionmaker, now=utcnow() + timedelta(days=21), settings=app.state.settings
+    )
     assert (await decision_of(bureau, case))["disclosure"]["overdue"] is True
     flagged = [e for e in await bureau.events(case) if e["action"] == "disclosure_overdue"]
     assert len(flagged) == 1

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient, Response
 
-from app.config import get_settings
+from app.config import Settings
 from app.errors import UnprocessableEntity
 from app.models.base import utcnow
 from app.tickets import service as tickets
@@ -15,7 +15,6 @@ from tests.conftest import World
 from tests.factories import Person
 
 BASE = "/open311/v2"
-ZONE = get_settings().zone
 REPORTER = {"first_name": "丽", "last_name": "王", "phone": "138 1234 5678", "email": "w@x.cn"}
 PERSONAL = ("王丽", "13812345678", "138 1234 5678", "w@x.cn")
 REQUEST_FIELDS = {
@@ -290,7 +289,7 @@ async def test_rate_limited_client_gets_429_with_retry_after(
 
 
 async def test_request_is_read_by_its_id_in_json_and_xml(
-    client: Any, writer: dict[str, Any]
+    client: Any, writer: dict[str, Any], settings: Settings
 ) -> None:
     number = await _filed_id(client, writer["api_key"], media_url="https://img.example.cn/p/1.jpg")
     response = await client.get(
@@ -305,7 +304,9 @@ async def test_request_is_read_by_its_id_in_json_and_xml(
     assert request["media_url"] == "https://img.example.cn/p/1.jpg"
     assert request["lat"] == 39.9087 and request["long"] == 116.4605
     requested = datetime.fromisoformat(request["requested_datetime"])
-    assert requested.utcoffset() == requested.astimezone(ZONE).utcoffset()  # the agency's zone
+    assert (
+        requested.utcoffset() == requested.astimezone(settings.zone).utcoffset()
+    )  # the agency's zone
     assert abs(requested - utcnow()) < timedelta(minutes=1)
 
     xml = await client.get(f"{BASE}/requests/{number}.xml", params={"api_key": writer["api_key"]})
@@ -375,7 +376,7 @@ async def test_status_is_closed_once_the_ticket_is_closed_or_cancelled(
 
 
 async def test_requests_filter_by_service_code_ids_and_dates(
-    client: Any, writer: dict[str, Any]
+    client: Any, writer: dict[str, Any], settings: Settings
 ) -> None:
     key = writer["api_key"]
     first = await _filed_id(client, key)
@@ -395,7 +396,7 @@ async def test_requests_filter_by_service_code_ids_and_dates(
     tomorrow = (now + timedelta(days=1)).isoformat()
     assert await _search(client, key, start_date=tomorrow) == []
     assert await _search(client, key, end_date=(now - timedelta(days=1)).isoformat()) == []
-    local = (now.astimezone(ZONE) - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S")
+    local = (now.astimezone(settings.zone) - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S")
     assert len(await _search(client, key, start_date=local)) == 3  # no offset: the agency's
     for params in (
         {"start_date": (now - timedelta(days=100)).isoformat(), "end_date": now.isoformat()},

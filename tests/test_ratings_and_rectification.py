@@ -178,7 +178,10 @@ async def test_an_unrectified_bad_rating_is_flagged_overdue_by_the_sweeper(
         kind="approval", record_id=application["id"], level="unsatisfied",
     )  # fmt: skip
     later = datetime.now(UTC) + timedelta(days=40)
-    assert await sweep_overdue(world.app.state.sessionmaker, later) >= 1
+    assert (
+        await sweep_overdue(world.app.state.sessionmaker, later, settings=world.app.state.settings)
+        >= 1
+    )
     task = (await world.as_(hall["supervisor"]).get(
         f"/api/v1/rectifications/{rating['rectification_id']}"
     )).json()  # fmt: skip

@@ -27,7 +27,7 @@ def ago(days: float) -> datetime:
 
 async def local_day_after(app: Any, moment: datetime, period: Period) -> str:
     async with app.state.sessionmaker() as session:
-        calendar = await agency_calendar(session)
+        calendar = await agency_calendar(session, app.state.settings)
     return calendar.add(moment, period).due_at.astimezone(calendar.zone).date().isoformat()
 
 
@@ -117,9 +117,13 @@ async def test_service_by_publication_is_complete_thirty_days_after_publication(
     )
     assert listed["served_state"] == "pending" and listed["service"]["receipt_document_id"] is None
     app = bureau.world.app
-    await sweep_documents(app.state.sessionmaker, now=published + timedelta(days=29))
+    await sweep_documents(
+        app.state.sessionmaker, now=published + timedelta(days=29), settings=app.state.settings
+    )
     assert (await bureau.get(case)).json()["status"] == "decided"
-    await sweep_documents(app.state.sessionmaker, now=published + timedelta(days=31))
+    await sweep_documents(
+        app.state.sessionmaker, now=published + timedelta(days=31), settings=app.state.settings
+    )
     current = (await bureau.get(case)).json()
     assert current["status"] == "served" and current["service_method"] == "by_publication"
     deemed = published + timedelta(days=30)  # 民事诉讼法 第九十五条

@@ -73,7 +73,13 @@ async def test_every_state_action_and_role_is_refused_or_let_through_as_declared
                         declared_role = role in action.roles_from(state)
                         try:
                             await engine.apply_action(
-                                session, workflow, record, action.name, NoBody(), actor
+                                session,
+                                workflow,
+                                record,
+                                action.name,
+                                NoBody(),
+                                actor,
+                                settings=app.state.settings,
                             )
                         except TransitionNotAllowed:
                             assert state not in action.sources, (workflow.name, state, action)
@@ -178,7 +184,9 @@ async def test_a_rolled_back_action_leaves_no_event_and_no_outbox_row(
         record = await session.get(Ticket, uuid.UUID(ticket["id"]))
         assert record is not None
         body = TICKET_WORKFLOW.actions["cancel"].body(reason="测试回滚")
-        await engine.apply_action(session, TICKET_WORKFLOW, record, "cancel", body, operator)
+        await engine.apply_action(
+            session, TICKET_WORKFLOW, record, "cancel", body, operator, settings=app.state.settings
+        )
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == before + 1
         await session.rollback()
     async with app.state.sessionmaker() as session:
@@ -273,9 +281,10 @@ async def test_sweeper_flags_overdue_once_per_deadline_even_with_two_sweepers(
     await _dispatch(world, desk, ticket)
     await _force_due(app, ticket["id"], utcnow() - timedelta(minutes=5))
     await asyncio.gather(
-        sweep_overdue(app.state.sessionmaker), sweep_overdue(app.state.sessionmaker)
+        sweep_overdue(app.state.sessionmaker, settings=app.state.settings),
+        sweep_overdue(app.state.sessionmaker, settings=app.state.settings),
     )
-    await sweep_overdue(app.state.sessionmaker)
+    await sweep_overdue(app.state.sessionmaker, settings=app.state.settings)
     events = (
         await world.as_(desk["operator"]).get(f"/api/v1/tickets/{ticket['id']}/events")
     ).json()["items"]
@@ -289,7 +298,7 @@ async def test_sweeper_flags_overdue_once_per_deadline_even_with_two_sweepers(
     # A new deadline that passes too gets its own overdue event.
     await world.as_(desk["handler"]).post(f"/api/v1/tickets/{ticket['id']}/actions/sign")
     await _force_due(app, ticket["id"], utcnow() - timedelta(minutes=1))
-    await sweep_overdue(app.state.sessionmaker)
+    await sweep_overdue(app.state.sessionmaker, settings=app.state.settings)
     events = (
         await world.as_(desk["operator"]).get(f"/api/v1/tickets/{ticket['id']}/events")
     ).json()["items"]

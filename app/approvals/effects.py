@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from app.approvals.rules import (
-    as_application,
+    ApplicationContext,
     check_material_codes,
     check_material_files,
     phase_of,
@@ -19,10 +19,10 @@ from app.approvals.schemas import (
 )
 from app.core.calendar import Period, Unit
 from app.core.numbering import next_number
-from app.workflow.context import ActionContext
+from app.workflow.body import ActionBody
 
 
-def _keep_phase_deadline(ctx: ActionContext) -> None:
+def _keep_phase_deadline(ctx: ApplicationContext[ActionBody]) -> None:
     """Leaving a phase: remember its deadline before a new clock (or none) replaces it."""
     match phase_of(ctx.record.status):
         case "acceptance":
@@ -33,28 +33,26 @@ def _keep_phase_deadline(ctx: ActionContext) -> None:
             pass
 
 
-def decision_period(ctx: ActionContext) -> Period:
-    return Period(as_application(ctx).decision_limit_days, Unit.working_days)
+def decision_period(ctx: ApplicationContext[ActionBody]) -> Period:
+    return Period(ctx.record.decision_limit_days, Unit.working_days)
 
 
-def since_received(ctx: ActionContext) -> datetime:
+def since_received(ctx: ApplicationContext[ActionBody]) -> datetime:
     received: datetime | None = ctx.current("received_at")
     return received or ctx.now
 
 
-def request_supplement(ctx: ActionContext) -> None:
+def request_supplement(ctx: ApplicationContext[SupplementBody]) -> None:
     body = ctx.body
-    assert isinstance(body, SupplementBody)
     ctx.set(
         missing_materials=[m.model_dump(mode="json") for m in body.missing_materials],
-        supplement_count=as_application(ctx).supplement_count + 1,
+        supplement_count=ctx.record.supplement_count + 1,
     )
 
 
-async def resubmit(ctx: ActionContext) -> None:
+async def resubmit(ctx: ApplicationContext[ResubmitBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ResubmitBody)
-    application = as_application(ctx)
+    application = ctx.record
     check_material_codes(application.required_materials, body.materials)
     await check_material_files(ctx.session, application, body.materials)
     updated = {m.code: m.model_dump(mode="json") for m in body.materials}
@@ -62,12 +60,12 @@ async def resubmit(ctx: ActionContext) -> None:
     ctx.set(materials=kept + list(updated.values()), received_at=ctx.now)
 
 
-def accept(ctx: ActionContext) -> None:
+def accept(ctx: ApplicationContext[ActionBody]) -> None:
     _keep_phase_deadline(ctx)
     ctx.set(accepted_at=ctx.now)
 
 
-def deem_accepted(ctx: ActionContext) -> None:
+def deem_accepted(ctx: ApplicationContext[ActionBody]) -> None:
     # 第三十二条: not notified in time, it "counts as accepted from the day the materials
     # were received", so acceptance (and the decision period) date from then.
     _keep_phase_deadline(ctx)
@@ -75,32 +73,28 @@ def deem_accepted(ctx: ActionContext) -> None:
     ctx.event_payload["deemed_accepted"] = True
 
 
-def refuse(ctx: ActionContext) -> None:
+def refuse(ctx: ApplicationContext[ReasonBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ReasonBody)
     _keep_phase_deadline(ctx)
     ctx.set(not_accepted_reason=body.reason)
 
 
-def suspend(ctx: ActionContext) -> None:
+def suspend(ctx: ApplicationContext[SuspendBody]) -> None:
     body = ctx.body
-    assert isinstance(body, SuspendBody)
     ctx.set(suspension_reason=body.reason)
 
 
-def record_extension(ctx: ActionContext) -> None:
+def record_extension(ctx: ApplicationContext[ReasonBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ReasonBody)
     ctx.set(extended=True, extension_reason=body.reason)
 
 
-def recommend(ctx: ActionContext) -> None:
+def recommend(ctx: ApplicationContext[RecommendBody]) -> None:
     body = ctx.body
-    assert isinstance(body, RecommendBody)
     ctx.set(recommendation=body.opinion, recommendation_comment=body.comment)
 
 
-def _decide(ctx: ActionContext, decision: str, reason: str | None) -> None:
+def _decide(ctx: ApplicationContext[ActionBody], decision: str, reason: str | None) -> None:
     zone = ctx.calendar.zone
     accepted_at: datetime = ctx.current("accepted_at") or ctx.now
     due_at: datetime | None = ctx.current("due_at")
@@ -120,9 +114,8 @@ def _decide(ctx: ActionContext, decision: str, reason: str | None) -> None:
     ctx.event_payload["decided_on_the_spot"] = ctx.record.status == "under_review"
 
 
-async def approve(ctx: ActionContext) -> None:
+async def approve(ctx: ApplicationContext[ApproveBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ApproveBody)
     today = ctx.now.astimezone(ctx.calendar.zone).date()
     _decide(ctx, "approved", body.comment)
     sequence = await next_number(ctx.session, f"licence-{today.year}")
@@ -131,17 +124,15 @@ async def approve(ctx: ActionContext) -> None:
     ctx.event_payload["licence_number"] = licence_number
 
 
-def reject(ctx: ActionContext) -> None:
+def reject(ctx: ApplicationContext[ReasonBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ReasonBody)
     _decide(ctx, "rejected", body.reason)
 
 
-def withdraw(ctx: ActionContext) -> None:
+def withdraw(ctx: ApplicationContext[ActionBody]) -> None:
     _keep_phase_deadline(ctx)
 
 
-def deliver(ctx: ActionContext) -> None:
+def deliver(ctx: ApplicationContext[DeliverBody]) -> None:
     body = ctx.body
-    assert isinstance(body, DeliverBody)
     ctx.set(delivery_method=body.method, delivered_at=ctx.now)

@@ -6,7 +6,7 @@ checks depend on the record alone and also decide what ``allowed_actions`` shows
 
 import math
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from app.core.calendar import Period, Unit
 from app.errors import UnprocessableEntity
 from app.models.approval import ApprovalApplication
 from app.models.attachment import Attachment
+from app.workflow.body import ActionBody
 from app.workflow.context import ActionContext
 
 # The phases of an application, each with its own deadline (acceptance_due_at,
@@ -40,10 +41,9 @@ def phase_of(status: str) -> Literal["acceptance", "decision", "delivery"] | Non
     return None
 
 
-def as_application(ctx: ActionContext) -> ApprovalApplication:
-    record = ctx.record
-    assert isinstance(record, ApprovalApplication)
-    return record
+BodyT = TypeVar("BodyT", bound=ActionBody)
+# What an application's guards and effects see, by the action's body.
+ApplicationContext = ActionContext[ApprovalApplication, BodyT]
 
 
 def green_channel_limit(committed_limit_days: int, green_channel: bool) -> int:
@@ -62,13 +62,13 @@ def missing_required(
     ]
 
 
-async def materials_complete(ctx: ActionContext) -> None:
+async def materials_complete(ctx: ApplicationContext[ActionBody]) -> None:
     uploaded = await ctx.session.scalars(
         select(col(Attachment.kind)).where(
             col(Attachment.record_kind) == "approval", col(Attachment.record_id) == ctx.record.id
         )
     )
-    missing = missing_required(as_application(ctx), frozenset(uploaded.all()))
+    missing = missing_required(ctx.record, frozenset(uploaded.all()))
     if missing:
         names = "; ".join(f"{m['name']} ({m['code']})" for m in missing)
         raise UnprocessableEntity(
@@ -78,11 +78,10 @@ async def materials_complete(ctx: ActionContext) -> None:
         )
 
 
-def one_notice_only(ctx: ActionContext) -> str | None:
+def one_notice_only(ctx: ApplicationContext[SupplementBody]) -> str | None:
     """一次性告知: a second notice may repeat items of the first, never add new ones."""
     body = ctx.body
-    assert isinstance(body, SupplementBody)
-    application = as_application(ctx)
+    application = ctx.record
     if application.supplement_count == 0:
         return None
     noticed = {m["code"] for m in application.missing_materials}
@@ -128,23 +127,20 @@ async def check_material_files(
         )
 
 
-def not_yet_extended(application: object, now: datetime) -> str | None:
-    assert isinstance(application, ApprovalApplication)
+def not_yet_extended(application: ApprovalApplication, now: datetime) -> str | None:
     if application.extended:
         return "The decision period can be extended once only (行政许可法 第四十二条)"
     return None
 
 
-def decidable_here(application: object, now: datetime) -> str | None:
-    assert isinstance(application, ApprovalApplication)
+def decidable_here(application: ApprovalApplication, now: datetime) -> str | None:
     if application.status == "under_review" and not application.on_the_spot:
         return "Only on-the-spot services (即办件) are decided straight from review"
     return None
 
 
-def valid_until_ahead(ctx: ActionContext) -> str | None:
+def valid_until_ahead(ctx: ApplicationContext[ApproveBody]) -> str | None:
     body = ctx.body
-    assert isinstance(body, ApproveBody)
     today = ctx.now.astimezone(ctx.calendar.zone).date()
     if body.valid_until is not None and body.valid_until <= today:
         return "valid_until must be a day after today"

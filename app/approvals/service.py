@@ -18,7 +18,7 @@ from app.approvals.rules import (
 )
 from app.approvals.schemas import ApplicantPublic, ApprovalCreate, ApprovalPublic, ApprovalUpdate
 from app.approvals.workflow import APPROVAL_WORKFLOW
-from app.config import get_settings
+from app.config import Settings
 from app.core.masking import (
     Disclosure,
     PersonalFields,
@@ -153,7 +153,9 @@ def _no_files_yet(data: ApprovalCreate) -> None:
         )
 
 
-async def create(session: AsyncSession, data: ApprovalCreate, actor: Actor) -> ApprovalApplication:
+async def create(
+    session: AsyncSession, data: ApprovalCreate, actor: Actor, settings: Settings
+) -> ApprovalApplication:
     if not actor.has_any("clerk", "citizen"):
         raise Forbidden("Applications are filed online by applicants or registered by clerks")
     channel = _check_channel(data, actor)
@@ -162,7 +164,7 @@ async def create(session: AsyncSession, data: ApprovalCreate, actor: Actor) -> A
         raise Forbidden("Clerks register applications for their own department's services")
     _no_files_yet(data)
     check_material_codes(service.required_materials, data.materials)
-    year = utcnow().astimezone(get_settings().zone).year
+    year = utcnow().astimezone(settings.zone).year
     applicant = data.applicant
     application = ApprovalApplication(
         status=APPROVAL_WORKFLOW.initial,
@@ -190,6 +192,7 @@ async def create(session: AsyncSession, data: ApprovalCreate, actor: Actor) -> A
         actor,
         payload=data.model_dump(mode="json"),
         number=RecordNumber(f"approval-{year}", f"SP{year}-{{:06d}}"),
+        settings=settings,
     )
 
 

@@ -40,9 +40,10 @@ from app.workflow.definition import (
     PAUSE,
     RESUME,
     STOP,
+    ActionsOf,
     Workflow,
-    action,
     extend,
+    fixed,
     start,
 )
 
@@ -50,9 +51,10 @@ IN_PROGRESS = (*ACCEPTANCE_STATES, *DECISION_STATES)
 TERMINAL = ("completed", "not_accepted", "withdrawn")
 STATES = (*IN_PROGRESS, *DECIDED_STATES, *TERMINAL)
 
+action = ActionsOf(ApprovalApplication)
 
 ACCEPTANCE_CLOCK = start(
-    lambda ctx: ACCEPTANCE_PERIOD,
+    fixed(ACCEPTANCE_PERIOD),
     effects.since_received,
     describe="accept or notify within 5 working days of receiving the materials (第三十二条)",
 )
@@ -61,7 +63,7 @@ DECISION_CLOCK = start(
     describe="decide within the committed limit (halved on the green channel) (第四十二条)",
 )
 DELIVERY_CLOCK = start(
-    lambda ctx: DELIVERY_PERIOD, describe="deliver within 10 working days (第四十四条)"
+    fixed(DELIVERY_PERIOD), describe="deliver within 10 working days (第四十四条)"
 )
 # The leader decides after review; the clerk decides on-the-spot services (当场决定).
 DECIDING_STATES = ("pending_decision", "under_review")
@@ -189,7 +191,7 @@ APPROVAL_WORKFLOW = Workflow(
                 body=ReasonBody,
                 available=not_yet_extended,
                 effect=effects.record_extension,
-                clock=extend(lambda ctx: EXTENSION_PERIOD, describe="+10 working days, once"),
+                clock=extend(fixed(EXTENSION_PERIOD), describe="+10 working days, once"),
                 queued=False,
                 issues="extension_notice",
             ),

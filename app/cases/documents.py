@@ -20,7 +20,6 @@ from app.cases.rules import (
     proposed_terms,
 )
 from app.cases.schemas import ServeBody
-from app.config import get_settings
 from app.documents.declaration import (
     DisclosureRule,
     DocumentSource,
@@ -32,6 +31,7 @@ from app.documents.declaration import (
 from app.documents.declaration import DocumentKind as Kind
 from app.documents.receipt import service_receipt
 from app.documents.wording import REMEDIES, penalty_text, yuan
+from app.models.case import EnforcementCase
 from app.schemas.common import ShortText
 from app.workflow.context import ActionContext
 from app.workflow.definition import ActionBody
@@ -44,9 +44,8 @@ class HearingScheduleBody(ActionBody):
     place: ShortText
 
 
-def hearing_far_enough(ctx: ActionContext) -> str | None:
+def hearing_far_enough(ctx: ActionContext[EnforcementCase, HearingScheduleBody]) -> str | None:
     body = ctx.body
-    assert isinstance(body, HearingScheduleBody)
     if body.hearing_at < ctx.now + timedelta(days=HEARING_NOTICE_DAYS):
         return "The hearing is notified at least 7 days before it is held (第六十四条)"
     return None
@@ -83,7 +82,7 @@ def filing_form(source: DocumentSource) -> dict[str, Any]:
 def prior_notice(source: DocumentSource) -> dict[str, Any]:
     case = source.record
     terms = proposed_terms(case)
-    hearing = hearing_refusal(case.party_type, terms, get_settings()) is None
+    hearing = hearing_refusal(case.party_type, terms, source.settings) is None
     return {
         "facts": case.facts,
         "legal_basis": _basis(case),

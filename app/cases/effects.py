@@ -9,7 +9,7 @@ from sqlmodel import col
 from app.cases.rules import (
     PAYMENT_PERIOD,
     STATEMENT_PERIOD,
-    as_case,
+    CaseContext,
     decided_terms,
     decision_number_taken,
     local_day,
@@ -38,8 +38,8 @@ from app.cases.schemas import (
 from app.core.calendar import Period, Unit
 from app.models.case import CaseOfficer, EnforcementCase
 from app.models.identity import User
+from app.workflow.body import ActionBody
 from app.workflow.clock import is_overdue_now
-from app.workflow.context import ActionContext
 
 
 def _penalty_columns(penalty: Penalty, prefix: str) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def _penalty_columns(penalty: Penalty, prefix: str) -> dict[str, Any]:
     }
 
 
-async def _assign_officers(ctx: ActionContext, officers: list[Officer]) -> None:
+async def _assign_officers(ctx: CaseContext[ActionBody], officers: list[Officer]) -> None:
     case_id = ctx.record.id
     await ctx.session.execute(delete(CaseOfficer).where(col(CaseOfficer.case_id) == case_id))
     for position, officer in enumerate(officers):
@@ -67,9 +67,8 @@ async def _assign_officers(ctx: ActionContext, officers: list[Officer]) -> None:
         )
 
 
-async def file(ctx: ActionContext) -> None:
+async def file(ctx: CaseContext[FileBody]) -> None:
     body = ctx.body
-    assert isinstance(body, FileBody)
     await _assign_officers(ctx, body.officers)
     ctx.set(filed_at=ctx.now, procedure="ordinary")
 
@@ -83,7 +82,7 @@ def _is_decision_number_taken(error: IntegrityError) -> bool:
     )
 
 
-async def _take_decision_number(ctx: ActionContext, decision_number: str) -> None:
+async def _take_decision_number(ctx: CaseContext[ActionBody], decision_number: str) -> None:
     """Write the number before the engine's UPDATE does, in a savepoint of its own.
 
     When another case took the number after ``decision_number_unused`` looked (two decisions
@@ -105,7 +104,7 @@ async def _take_decision_number(ctx: ActionContext, decision_number: str) -> Non
         raise decision_number_taken(decision_number) from None
 
 
-async def _decision(ctx: ActionContext, penalty: Penalty, decision_number: str) -> None:
+async def _decision(ctx: CaseContext[ActionBody], penalty: Penalty, decision_number: str) -> None:
     await _take_decision_number(ctx, decision_number)
     ctx.set(
         **_penalty_columns(penalty, "penalty"),
@@ -116,47 +115,41 @@ async def _decision(ctx: ActionContext, penalty: Penalty, decision_number: str) 
     )
 
 
-async def decide_on_the_spot(ctx: ActionContext) -> None:
+async def decide_on_the_spot(ctx: CaseContext[OnTheSpotBody]) -> None:
     body = ctx.body
-    assert isinstance(body, OnTheSpotBody)
     await _assign_officers(ctx, body.officers)
     ctx.set(procedure="simple", legal_basis=body.legal_basis.model_dump(mode="json"))
     await _decision(ctx, body.penalty, body.decision_number)
 
 
-async def decide(ctx: ActionContext) -> None:
+async def decide(ctx: CaseContext[DecideBody]) -> None:
     body = ctx.body
-    assert isinstance(body, DecideBody)
     await _decision(ctx, body.penalty, body.decision_number)
 
 
-def _ends_without_penalty(ctx: ActionContext, disposition: str, reason: str) -> None:
+def _ends_without_penalty(ctx: CaseContext[ActionBody], disposition: str, reason: str) -> None:
     ctx.set(disposition=disposition, disposal_reason=reason, closed_at=ctx.now)
 
 
-def dismiss(ctx: ActionContext) -> None:
+def dismiss(ctx: CaseContext[ReasonBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ReasonBody)
     _ends_without_penalty(ctx, "dismissed", body.reason)
 
 
-def decide_no_penalty(ctx: ActionContext) -> None:
+def decide_no_penalty(ctx: CaseContext[ReasonBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ReasonBody)
     _ends_without_penalty(ctx, "no_penalty", body.reason)
     ctx.set(decided_at=ctx.now, decided_late=is_overdue_now(ctx.record, ctx.now))
 
 
-def transfer(ctx: ActionContext) -> None:
+def transfer(ctx: CaseContext[TransferBody]) -> None:
     body = ctx.body
-    assert isinstance(body, TransferBody)
     _ends_without_penalty(ctx, "transferred", body.reason)
     ctx.set(transferred_to=body.to)
 
 
-def conclude(ctx: ActionContext) -> None:
+def conclude(ctx: CaseContext[ConcludeBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ConcludeBody)
     ctx.set(
         facts=body.facts,
         legal_basis=body.legal_basis.model_dump(mode="json"),
@@ -164,16 +157,14 @@ def conclude(ctx: ActionContext) -> None:
     )
 
 
-def review(ctx: ActionContext) -> None:
+def review(ctx: CaseContext[OpinionBody | ReasonBody]) -> None:
     body = ctx.body
-    assert isinstance(body, OpinionBody | ReasonBody)
     opinion = body.opinion if isinstance(body, OpinionBody) else body.reason
     ctx.set(reviewed_by_id=ctx.actor.id, reviewed_at=ctx.now, review_opinion=opinion)
 
 
-def notify(ctx: ActionContext) -> None:
+def notify(ctx: CaseContext[NotifyBody]) -> None:
     body = ctx.body
-    assert isinstance(body, NotifyBody)
     ctx.set(
         notified_at=body.notified_at,
         statement_window_until=ctx.calendar.add(body.notified_at, STATEMENT_PERIOD).due_at,
@@ -183,32 +174,31 @@ def notify(ctx: ActionContext) -> None:
     )
 
 
-def request_hearing(ctx: ActionContext) -> None:
+def request_hearing(ctx: CaseContext[ActionBody]) -> None:
     ctx.set(hearing_requested=True)
 
 
-def conclude_hearing(ctx: ActionContext) -> None:
+def conclude_hearing(ctx: CaseContext[HearingRecordBody]) -> None:
     body = ctx.body
-    assert isinstance(body, HearingRecordBody)
     ctx.set(hearing_record=body.record)
 
 
-def proceed(ctx: ActionContext) -> None:
+def proceed(ctx: CaseContext[ProceedBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ProceedBody)
     ctx.set(statement_waived=body.waived)
 
 
-def serve(ctx: ActionContext) -> None:
+def serve(ctx: CaseContext[ServeBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ServeBody)
-    case = as_case(ctx.record)
+    case = ctx.record
     # Lateness is judged by when the party was served, not when that was recorded, so
     # the clock is stopped here: the STOP effect would judge by the time of recording.
     late = case.due_at is not None and body.served_at > case.due_at
     due_on = None
     if decided_terms(case).fine:
-        due_on = local_day(ctx.calendar.add(body.served_at, PAYMENT_PERIOD).due_at)
+        due_on = local_day(
+            ctx.calendar.add(body.served_at, PAYMENT_PERIOD).due_at, ctx.settings.zone
+        )
     ctx.set(
         served_at=body.served_at,
         service_method=body.method,
@@ -220,35 +210,31 @@ def serve(ctx: ActionContext) -> None:
     )
 
 
-def record_appeal(ctx: ActionContext) -> None:
+def record_appeal(ctx: CaseContext[AppealBody]) -> None:
     body = ctx.body
-    assert isinstance(body, AppealBody)
     appeal = {"kind": body.kind, "filed_on": body.filed_on.isoformat(), "concluded_on": None}
-    ctx.set(appeals=[*as_case(ctx.record).appeals, {**appeal, "outcome": None}])
+    ctx.set(appeals=[*ctx.record.appeals, {**appeal, "outcome": None}])
 
 
-def conclude_appeal(ctx: ActionContext) -> None:
+def conclude_appeal(ctx: CaseContext[AppealOutcomeBody]) -> None:
     body = ctx.body
-    assert isinstance(body, AppealOutcomeBody)
-    *earlier, pending = as_case(ctx.record).appeals
+    *earlier, pending = ctx.record.appeals
     concluded = {**pending, "concluded_on": body.concluded_on.isoformat(), "outcome": body.outcome}
     ctx.set(appeals=[*earlier, concluded])
 
 
-def apply_enforcement(ctx: ActionContext) -> None:
+def apply_enforcement(ctx: CaseContext[EnforcementBody]) -> None:
     body = ctx.body
-    assert isinstance(body, EnforcementBody)
     ctx.set(enforcement_court=body.court, enforcement_applied_at=ctx.now)
 
 
-def record_payment(ctx: ActionContext) -> None:
+def record_payment(ctx: CaseContext[PaymentBody]) -> None:
     body = ctx.body
-    assert isinstance(body, PaymentBody)
-    _, surcharge, _ = payment_owed(as_case(ctx.record), local_day(body.paid_at))
+    _, surcharge, _ = payment_owed(ctx.record, local_day(body.paid_at, ctx.settings.zone))
     ctx.set(paid_amount=body.amount, paid_surcharge=surcharge, paid_at=body.paid_at)
 
 
-def close(ctx: ActionContext) -> None:
+def close(ctx: CaseContext[ActionBody]) -> None:
     ctx.set(closed_at=ctx.now)
 
 
@@ -266,21 +252,19 @@ DECISION_CLEARED: dict[str, Any] = dict.fromkeys(CLEARED_ON_REVOCATION) | {
 }
 
 
-def revoke(ctx: ActionContext) -> None:
+def revoke(ctx: CaseContext[ActionBody]) -> None:
     ctx.set(
         **DECISION_CLEARED,
         procedure="ordinary",
-        revoke_count=as_case(ctx.record).revoke_count + 1,
+        revoke_count=ctx.record.revoke_count + 1,
     )
 
 
-def extend(ctx: ActionContext) -> None:
+def extend(ctx: CaseContext[ExtendBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ExtendBody)
-    ctx.set(extended_days=as_case(ctx.record).extended_days + body.days)
+    ctx.set(extended_days=ctx.record.extended_days + body.days)
 
 
-def extension_period(ctx: ActionContext) -> Period:
+def extension_period(ctx: CaseContext[ExtendBody]) -> Period:
     body = ctx.body
-    assert isinstance(body, ExtendBody)
     return Period(body.days, Unit.natural_days)

@@ -6,6 +6,8 @@ checks depend on the record alone and also decide what ``allowed_actions`` shows
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -36,7 +38,7 @@ from app.core.calendar import Period, Unit
 from app.errors import Conflict, UnprocessableEntity
 from app.models.case import EnforcementCase
 from app.models.identity import User
-from app.models.workflow import WorkflowRecord
+from app.workflow.body import ActionBody
 from app.workflow.context import ActionContext
 
 DECISION_PERIOD = Period(90, Unit.natural_days)  # 第六十条
@@ -46,13 +48,13 @@ SERVICE_PERIOD = Period(7, Unit.working_days)  # 第六十一条
 PAYMENT_PERIOD = Period(15, Unit.natural_days)  # 第六十七条
 
 
-def as_case(record: object) -> EnforcementCase:
-    assert isinstance(record, EnforcementCase)
-    return record
+BodyT = TypeVar("BodyT", bound=ActionBody)
+# What a case's guards and effects see, by the action's body.
+CaseContext = ActionContext[EnforcementCase, BodyT]
 
 
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(get_settings().zone).date()
+def local_day(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
 
 
 def penalty_terms(penalty: Penalty) -> PenaltyTerms:
@@ -90,8 +92,8 @@ def payment_owed(case: EnforcementCase, paid_on: date) -> tuple[Decimal, Decimal
 # Guards: each returns why the action is refused, or None.
 
 
-def not_time_barred(ctx: ActionContext) -> str | None:
-    case = as_case(ctx.record)
+def not_time_barred(ctx: CaseContext[ActionBody]) -> str | None:
+    case = ctx.record
     return time_barred(case.violation_occurred_on, case.discovered_on, case.serious_harm)
 
 
@@ -103,11 +105,10 @@ def _officer_refused(index: int, field: str, reason: str) -> UnprocessableEntity
     )
 
 
-async def officers_qualified(ctx: ActionContext) -> None:
+async def officers_qualified(ctx: CaseContext[FileBody | OnTheSpotBody]) -> None:
     """第四十二条: at least two qualified officers, each with their credential; they are
     inspectors of the department that owns the case, the only ones who can read it."""
     body = ctx.body
-    assert isinstance(body, FileBody | OnTheSpotBody)
     ids = [officer.user_id for officer in body.officers]
     credentials = [officer.credential_number for officer in body.officers]
     for index, officer in enumerate(body.officers):
@@ -138,10 +139,9 @@ async def officers_qualified(ctx: ActionContext) -> None:
             raise _officer_refused(index, "user_id", reason)
 
 
-def on_the_spot_allowed(ctx: ActionContext) -> str | None:
+def on_the_spot_allowed(ctx: CaseContext[OnTheSpotBody]) -> str | None:
     body = ctx.body
-    assert isinstance(body, OnTheSpotBody)
-    return on_the_spot_refusal(as_case(ctx.record).party_type, penalty_terms(body.penalty))
+    return on_the_spot_refusal(ctx.record.party_type, penalty_terms(body.penalty))
 
 
 def decision_number_taken(decision_number: str) -> Conflict:
@@ -151,11 +151,10 @@ def decision_number_taken(decision_number: str) -> Conflict:
     )
 
 
-async def decision_number_unused(ctx: ActionContext) -> None:
+async def decision_number_unused(ctx: CaseContext[OnTheSpotBody | DecideBody]) -> None:
     """A number already in use is a 409: the request conflicts with another case, it is not
     refused by a rule (the same 409 when two decisions take it at once: case_effects)."""
     body = ctx.body
-    assert isinstance(body, OnTheSpotBody | DecideBody)
     query = select(col(EnforcementCase.id)).where(
         col(EnforcementCase.decision_number) == body.decision_number
     )
@@ -167,69 +166,64 @@ def not_in_future(moment: datetime, name: str, now: datetime) -> str | None:
     return f"{name} is in the future" if moment > now else None
 
 
-def notice_after_review(ctx: ActionContext) -> str | None:
+def notice_after_review(ctx: CaseContext[NotifyBody]) -> str | None:
     body = ctx.body
-    assert isinstance(body, NotifyBody)
-    reviewed_at = as_case(ctx.record).reviewed_at
+    reviewed_at = ctx.record.reviewed_at
     if reviewed_at is not None and body.notified_at < reviewed_at:
         return "The prior notice cannot precede the legal review that passed it"
     return not_in_future(body.notified_at, "notified_at", ctx.now)
 
 
-def hearing_available(record: WorkflowRecord, now: datetime) -> str | None:
-    case = as_case(record)
+def hearing_available(case: EnforcementCase, now: datetime) -> str | None:
     until = case.statement_window_until
     if until is not None and now > until:
         return (
             "A hearing is requested within 5 working days of the prior notice (第六十四条); "
-            f"the window closed on {local_day(until).isoformat()}"
+            f"the window closed on {local_day(until, get_settings().zone).isoformat()}"
         )
     return hearing_refusal(case.party_type, proposed_terms(case), get_settings())
 
 
-def window_closed_or_waived(ctx: ActionContext) -> str | None:
+def window_closed_or_waived(ctx: CaseContext[ProceedBody]) -> str | None:
     body = ctx.body
-    assert isinstance(body, ProceedBody)
-    until = as_case(ctx.record).statement_window_until
+    until = ctx.record.statement_window_until
     if body.waived or until is None or ctx.now > until:
         return None
+    last_day = local_day(until, ctx.settings.zone)
     return (
-        f"The party may state, defend or ask for a hearing until {local_day(until).isoformat()} "
+        f"The party may state, defend or ask for a hearing until {last_day.isoformat()} "
         "(第六十四条): proceed after that, or with waived: true when the party waived it"
     )
 
 
-def not_heavier_than_notified(ctx: ActionContext) -> str | None:
+def not_heavier_than_notified(ctx: CaseContext[DecideBody]) -> str | None:
     body = ctx.body
-    assert isinstance(body, DecideBody)
-    return heavier_than(penalty_terms(body.penalty), proposed_terms(as_case(ctx.record)))
+    return heavier_than(penalty_terms(body.penalty), proposed_terms(ctx.record))
 
 
-def served_after_decision(ctx: ActionContext) -> str | None:
+def served_after_decision(ctx: CaseContext[ServeBody]) -> str | None:
     body = ctx.body
-    assert isinstance(body, ServeBody)
-    decided_at = as_case(ctx.record).decided_at
+    decided_at = ctx.record.decided_at
     if decided_at is not None and body.served_at < decided_at:
         return "served_at is before the decision was made"
     return not_in_future(body.served_at, "served_at", ctx.now)
 
 
-def no_appeal_pending(record: WorkflowRecord, now: datetime) -> str | None:
-    return "An appeal is already pending" if appeal_pending(as_case(record)) else None
+def no_appeal_pending(case: EnforcementCase, now: datetime) -> str | None:
+    return "An appeal is already pending" if appeal_pending(case) else None
 
 
-def an_appeal_pending(record: WorkflowRecord, now: datetime) -> str | None:
-    return None if appeal_pending(as_case(record)) else "No appeal is pending"
+def an_appeal_pending(case: EnforcementCase, now: datetime) -> str | None:
+    return None if appeal_pending(case) else "No appeal is pending"
 
 
-def appeal_dates(ctx: ActionContext) -> str | None:
+def appeal_dates(ctx: CaseContext[AppealBody | AppealOutcomeBody]) -> str | None:
     body = ctx.body
-    assert isinstance(body, AppealBody | AppealOutcomeBody)
-    case = as_case(ctx.record)
+    case = ctx.record
     day = body.filed_on if isinstance(body, AppealBody) else body.concluded_on
-    if day > local_day(ctx.now):
+    if day > local_day(ctx.now, ctx.settings.zone):
         return "The date is in the future"
-    earliest = local_day(case.served_at) if case.served_at else None
+    earliest = local_day(case.served_at, ctx.settings.zone) if case.served_at else None
     if isinstance(body, AppealOutcomeBody):
         earliest = appeal_intervals(case)[-1].start
     if earliest is not None and day < earliest:
@@ -237,13 +231,12 @@ def appeal_dates(ctx: ActionContext) -> str | None:
     return None
 
 
-def enforceable(record: WorkflowRecord, now: datetime) -> str | None:
-    case = as_case(record)
+def enforceable(case: EnforcementCase, now: datetime) -> str | None:
     if appeal_pending(case):
         return "An appeal is pending: court enforcement waits for its outcome"
     if case.payment_due_on is None:
         return "The decision imposes no fine to enforce"
-    if local_day(now) <= case.payment_due_on:
+    if local_day(now, get_settings().zone) <= case.payment_due_on:
         return (
             f"The fine is due on {case.payment_due_on.isoformat()}: court enforcement is "
             "applied for only when it is not paid by then (第七十二条)"
@@ -251,16 +244,15 @@ def enforceable(record: WorkflowRecord, now: datetime) -> str | None:
     return None
 
 
-def payment_matches(ctx: ActionContext) -> str | None:
+def payment_matches(ctx: CaseContext[PaymentBody]) -> str | None:
     body = ctx.body
-    assert isinstance(body, PaymentBody)
-    case = as_case(ctx.record)
+    case = ctx.record
     since = case.served_at or case.decided_at
     if since is not None and body.paid_at < since:
         return "paid_at is before the decision was served"
     if reason := not_in_future(body.paid_at, "paid_at", ctx.now):
         return reason
-    paid_on = local_day(body.paid_at)
+    paid_on = local_day(body.paid_at, ctx.settings.zone)
     owed, surcharge, days = payment_owed(case, paid_on)
     if body.amount == owed:
         return None

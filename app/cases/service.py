@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ from app.cases.schemas import (
     PenaltyPublic,
 )
 from app.cases.workflow import CASE_WORKFLOW
+from app.config import Settings, get_settings
 from app.core.masking import (
     Disclosure,
     PersonalFields,
@@ -40,10 +42,12 @@ from app.models.case import CaseOfficer, EnforcementCase
 from app.models.ticket import Ticket
 from app.records.queries import common_filters, list_visible
 from app.schemas.party import Party
+from app.tickets.action_schemas import EscalateBody
 from app.tickets.categories import require_active_category
 from app.tickets.schemas import Location
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now
+from app.workflow.context import ActionContext
 from app.workflow.registry import RecordKind, register
 
 CASE_ROLES = ("inspector", "leader")
@@ -139,18 +143,19 @@ async def render(session: AsyncSession, case: EnforcementCase, actor: Actor) -> 
         ),
         penalty=_penalty(case.penalty_kinds, case.penalty_fine_amount, case.penalty_confiscated),
         appeal_pending=appeal_pending(case),
-        **_payment_view(case, local_day(now)),
+        # Renderers take no settings yet (RecordKind.render): the zone from the global.
+        **_payment_view(case, local_day(now, get_settings().zone)),
         is_overdue=is_overdue_now(case, now),
         allowed_actions=engine.allowed_actions(CASE_WORKFLOW, case, actor, now),
     )
 
 
-def _check_dates(occurred_on: date, discovered_on: date) -> None:
+def _check_dates(occurred_on: date, discovered_on: date, zone: ZoneInfo) -> None:
     if discovered_on < occurred_on:
         raise UnprocessableEntity(
             "discovered_on is before violation_occurred_on", code="invalid_dates"
         )
-    if discovered_on > local_day(utcnow()):
+    if discovered_on > local_day(utcnow(), zone):
         raise UnprocessableEntity("discovered_on is in the future", code="invalid_dates")
 
 
@@ -165,11 +170,15 @@ def _party_columns(party: Party) -> dict[str, Any]:
 
 
 async def _register(
-    session: AsyncSession, actor: Actor, values: dict[str, Any], payload: dict[str, Any]
+    session: AsyncSession,
+    actor: Actor,
+    values: dict[str, Any],
+    payload: dict[str, Any],
+    settings: Settings,
 ) -> EnforcementCase:
-    _check_dates(values["violation_occurred_on"], values["discovered_on"])
+    _check_dates(values["violation_occurred_on"], values["discovered_on"], settings.zone)
     await require_active_category(session, values["category_code"])
-    year = local_day(utcnow()).year
+    year = local_day(utcnow(), settings.zone).year
     return await engine.create(
         session,
         CASE_WORKFLOW,
@@ -177,10 +186,13 @@ async def _register(
         actor,
         payload=payload,
         number=RecordNumber(f"case-{year}", f"ZF{year}-{{:06d}}"),
+        settings=settings,
     )
 
 
-async def create(session: AsyncSession, data: CaseCreate, actor: Actor) -> EnforcementCase:
+async def create(
+    session: AsyncSession, data: CaseCreate, actor: Actor, settings: Settings
+) -> EnforcementCase:
     if not actor.has_any(*CASE_ROLES) or actor.department_id is None:
         raise Forbidden("Cases are registered by the inspectors and leaders of a department")
     values = {
@@ -194,7 +206,7 @@ async def create(session: AsyncSession, data: CaseCreate, actor: Actor) -> Enfor
         "measures": [measure.model_dump(mode="json") for measure in data.measures],
         "department_id": actor.department_id,
     }
-    return await _register(session, actor, values, data.model_dump(mode="json"))
+    return await _register(session, actor, values, data.model_dump(mode="json"), settings)
 
 
 async def create_from_ticket(
@@ -206,6 +218,7 @@ async def create_from_ticket(
     violation_occurred_on: date,
     discovered_on: date | None,
     facts: str | None,
+    settings: Settings,
 ) -> EnforcementCase:
     """A case the ticket's handling department takes up (the ticket's ``escalate``)."""
     values = {
@@ -220,7 +233,7 @@ async def create_from_ticket(
         "lon": ticket.lon,
         **_party_columns(party),
         "violation_occurred_on": violation_occurred_on,
-        "discovered_on": discovered_on or local_day(ticket.created_at),
+        "discovered_on": discovered_on or local_day(ticket.created_at, settings.zone),
         "department_id": ticket.department_id,
     }
     payload = {
@@ -232,7 +245,17 @@ async def create_from_ticket(
         "violation_occurred_on": violation_occurred_on.isoformat(),
         "discovered_on": values["discovered_on"].isoformat(),
     }
-    return await _register(session, actor, values, payload)
+    return await _register(session, actor, values, payload, settings)
+
+
+async def take_over_ticket(ctx: ActionContext[Ticket, EscalateBody]) -> EnforcementCase:
+    """The ticket's ``escalate`` hands over here, through the engine (``receives``)."""
+    body = ctx.body
+    return await create_from_ticket(
+        ctx.session, ctx.record, ctx.actor, party=body.party,
+        violation_occurred_on=body.violation_occurred_on, discovered_on=body.discovered_on,
+        facts=body.facts, settings=ctx.settings,
+    )  # fmt: skip
 
 
 async def get(session: AsyncSession, case_id: uuid.UUID, actor: Actor) -> EnforcementCase:
@@ -245,6 +268,7 @@ async def update(
     data: CaseUpdate,
     actor: Actor,
     if_match: str | None,
+    settings: Settings,
 ) -> EnforcementCase:
     own_department = actor.department_id is not None and actor.department_id == case.department_id
     if not (actor.has_any(*CASE_ROLES) and own_department):
@@ -282,6 +306,7 @@ async def update(
     _check_dates(
         values.get("violation_occurred_on", case.violation_occurred_on),
         values.get("discovered_on", case.discovered_on),
+        settings.zone,
     )
     return await engine.update_fields(
         session, CASE_WORKFLOW, case, actor, values, if_match=if_match
@@ -362,5 +387,6 @@ CASES = register(
         mask_event_payload,
         disclosure=party_disclosure,
         attachments=CASE_EVIDENCE,
+        receives={"ticket": take_over_ticket},
     )
 )

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
+from app.config import Settings
 from app.documents import disclosure
 from app.documents.issuing import describe, issue, source_for
 from app.errors import UnprocessableEntity
@@ -37,6 +38,7 @@ async def correct(
     corrections: dict[str, str],
     reason: str,
     actor: Actor,
+    settings: Settings,
 ) -> Document:
     assert workflow.documents is not None
     kind = workflow.documents.kind(document.kind)
@@ -55,8 +57,8 @@ async def correct(
             code="invalid_correction",
         )
     now = utcnow()
-    calendar = await engine.agency_calendar(session)
-    source = await source_for(session, workflow.name, record, actor, now, calendar)
+    calendar = await engine.agency_calendar(session, settings)
+    source = await source_for(session, workflow.name, record, actor, now, calendar, settings)
     contents = {k: v for k, v in document.data.items() if k not in FIXED_KEYS} | corrections
     number = None
     if kind.number is not None:
@@ -69,7 +71,7 @@ async def correct(
         number = f"{document.number}（更正{count}）"
     corrected = await issue(
         session, record_kind=workflow.name, kind=kind, source=source, action="correction",
-        number=number, contents=contents,
+        number=number, contents=contents, settings=settings,
     )  # fmt: skip
     moved: list[dict[str, Any]] = []
     if kind.disclosure is not None:

@@ -9,14 +9,13 @@ is served and which record fields its service date sets, and whether it is discl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.actor import Actor
+from app.config import Settings
 from app.core.calendar import WorkCalendar
 from app.models.identity import Department
-
-if TYPE_CHECKING:
-    from app.workflow.definition import ActionBody
+from app.workflow.body import ActionBody
 
 
 @dataclass(frozen=True)
@@ -54,9 +53,10 @@ class DocumentSource:
     record: Any  # a RecordView
     department: Department
     actor: Actor
-    body: "ActionBody | None"
+    body: ActionBody | None
     now: datetime
     calendar: WorkCalendar
+    settings: Settings
     evidence: tuple[str, ...] = ()  # the record's attachments, "kind: file name"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -90,7 +90,7 @@ class ServiceRule:
     """
 
     action: str | None = None
-    body: "Callable[[ServiceFacts], ActionBody] | None" = None
+    body: Callable[[ServiceFacts], ActionBody] | None = None
     changes: Callable[[ServiceFacts], dict[str, Any]] | None = None
     # When ``action`` is applied on its own (not through the service endpoint): the
     # method and date its body records, so the document counts as served too.

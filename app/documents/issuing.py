@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
-from app.config import get_settings
+from app.config import Settings
 from app.core.calendar import WorkCalendar
 from app.documents import disclosure
 from app.documents.declaration import DocumentCatalogue, DocumentKind, DocumentSource, RecordView
@@ -30,6 +30,7 @@ from app.models.document import Document, DocumentContent, DocumentService
 from app.models.identity import Department
 from app.workflow.audit import to_json_value
 from app.workflow.context import ActionContext
+from app.workflow.definition import Action
 
 
 def describe(document: Document) -> dict[str, Any]:
@@ -89,6 +90,7 @@ async def issue(
     kind: DocumentKind,
     source: DocumentSource,
     action: str,
+    settings: Settings,
     number: str | None = None,
     contents: dict[str, Any] | None = None,
 ) -> Document:
@@ -120,7 +122,7 @@ async def issue(
     page = Page(source.department.name, kind.title, number, source.day(source.now), source.now)
     html = render_body(template.body, data)
     try:
-        pdf = await asyncio.to_thread(render_pdf, page, html, get_settings().document_font_path)
+        pdf = await asyncio.to_thread(render_pdf, page, html, settings.document_font_path)
     except LayoutFailed as error:
         raise UnprocessableEntity(
             f"The document template failed: {error}", code="template_failed"
@@ -160,6 +162,7 @@ async def source_for(
     actor: Actor,
     now: datetime,
     calendar: WorkCalendar,
+    settings: Settings,
     *,
     changes: dict[str, Any] | None = None,
     body: Any = None,
@@ -173,23 +176,24 @@ async def source_for(
         body=body,
         now=now,
         calendar=calendar,
+        settings=settings,
         evidence=await evidence_of(session, record_kind, record.id),
         extra=extra or {},
     )
 
 
-async def _record_service_by_action(catalogue: DocumentCatalogue, ctx: ActionContext) -> None:
+async def _record_service_by_action(
+    catalogue: DocumentCatalogue, action: Action[Any, Any], ctx: ActionContext[Any, Any]
+) -> None:
     """The decision served through its workflow action (``serve``, ``deliver``) directly:
     its document counts as served by the method and on the date the action records."""
-    action = ctx.action
-    assert action is not None
     if "service" in ctx.event_payload:  # applied by the service endpoint, which records it
         return
     for kind in catalogue.kinds.values():
         rule = kind.service
         if rule is None or rule.action != action.name or rule.recorded_by_action is None:
             continue
-        document = await _latest_of_kind(ctx.session, ctx.workflow.name, ctx.record.id, kind.name)
+        document = await _latest_of_kind(ctx.session, ctx.kind, ctx.record.id, kind.name)
         if document is None:
             continue
         method, served_at = rule.recorded_by_action(ctx.body, ctx.now)
@@ -204,10 +208,10 @@ async def _record_service_by_action(catalogue: DocumentCatalogue, ctx: ActionCon
         ctx.event_payload["service"] = {"document_id": document.id, "method": method}
 
 
-async def after_action(catalogue: DocumentCatalogue, ctx: ActionContext) -> None:
-    action = ctx.action
-    assert action is not None
-    record_kind = ctx.workflow.name
+async def after_action(
+    catalogue: DocumentCatalogue, action: Action[Any, Any], ctx: ActionContext[Any, Any]
+) -> None:
+    record_kind = ctx.kind
     issued: list[dict[str, Any]] = []
     kinds = [
         catalogue.kind(name)
@@ -217,12 +221,17 @@ async def after_action(catalogue: DocumentCatalogue, ctx: ActionContext) -> None
     if kinds:
         changes = {**ctx.changes, "status": action.target or ctx.record.status}
         source = await source_for(
-            ctx.session, record_kind, ctx.record, ctx.actor, ctx.now, ctx.calendar,
+            ctx.session, record_kind, ctx.record, ctx.actor, ctx.now, ctx.calendar, ctx.settings,
             changes=changes, body=ctx.body,
         )  # fmt: skip
         for kind in kinds:
             document = await issue(
-                ctx.session, record_kind=record_kind, kind=kind, source=source, action=action.name
+                ctx.session,
+                record_kind=record_kind,
+                kind=kind,
+                source=source,
+                action=action.name,
+                settings=ctx.settings,
             )
             issued.append(describe(document))
             if kind.disclosure is not None:
@@ -233,7 +242,7 @@ async def after_action(catalogue: DocumentCatalogue, ctx: ActionContext) -> None
         withdrawn += await disclosure.withdraw(
             ctx.session, record_kind, ctx.record.id, rule.category, reason, ctx.now, ctx.calendar
         )
-    await _record_service_by_action(catalogue, ctx)
+    await _record_service_by_action(catalogue, action, ctx)
     if issued:
         ctx.event_payload["documents"] = issued
     if withdrawn:

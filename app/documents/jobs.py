@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
+from app.config import Settings, get_settings
 from app.db import SessionMaker
 from app.documents.service import apply_service, describe
 from app.errors import GovflowError
@@ -42,7 +43,7 @@ async def _server(session: AsyncSession, row: DocumentService) -> Actor:
     )
 
 
-async def complete_publications(session: AsyncSession, now: datetime) -> int:
+async def complete_publications(session: AsyncSession, now: datetime, settings: Settings) -> int:
     """民事诉讼法 第九十五条: 30 days after publication the document counts as served."""
     query = _locked(
         session,
@@ -66,7 +67,7 @@ async def complete_publications(session: AsyncSession, now: datetime) -> int:
                     session, workflow, record, document, row, actor,
                     correction=row.corrects_id is not None,
                     payload={"service": describe(row, document, None), "deemed_served": True},
-                    now=now,
+                    now=now, settings=settings,
                 )  # fmt: skip
             done += 1
         except GovflowError as error:
@@ -107,10 +108,14 @@ async def flag_overdue_disclosures(session: AsyncSession, now: datetime) -> int:
     return flagged
 
 
-async def sweep_documents(sessionmaker: SessionMaker, now: datetime | None = None) -> int:
+async def sweep_documents(
+    sessionmaker: SessionMaker, now: datetime | None = None, *, settings: Settings | None = None
+) -> int:
+    # The fallback goes once app/worker.py passes the app's settings.
+    settings = settings or get_settings()
     now = now or utcnow()
     async with sessionmaker() as session:
-        total = await complete_publications(session, now)
+        total = await complete_publications(session, now, settings)
         total += await flag_overdue_disclosures(session, now)
         await session.commit()
     return total

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
+from app.config import Settings
 from app.documents import disclosure
 from app.documents.declaration import RecordView, ServiceFacts
 from app.documents.issuing import issue, source_for
@@ -79,6 +80,7 @@ async def serve(
     document: Document,
     body: ServiceBody,
     actor: Actor,
+    settings: Settings,
 ) -> DocumentService:
     catalogue = workflow.documents
     assert catalogue is not None
@@ -98,7 +100,7 @@ async def serve(
         )
     if previous is None and body.correction_reason is not None:
         raise UnprocessableEntity("There is no service to correct", code="nothing_to_correct")
-    calendar = await engine.agency_calendar(session)
+    calendar = await engine.agency_calendar(session, settings)
     effective = effective_at(body)
     receipt = None
     if body.method in RECEIPT_METHODS:
@@ -106,13 +108,16 @@ async def serve(
             **body.model_dump(), "effective_at": effective,
             "document_title": document.title, "document_number": document.number,
         }  # fmt: skip
-        source = await source_for(session, workflow.name, record, actor, now, calendar, extra=facts)
+        source = await source_for(
+            session, workflow.name, record, actor, now, calendar, settings, extra=facts
+        )
         receipt = await issue(
             session,
             record_kind=workflow.name,
             kind=catalogue.kind("service_receipt"),
             source=source,
             action="service",
+            settings=settings,
         )
     row = DocumentService(
         document_id=document.id,
@@ -139,7 +144,7 @@ async def serve(
     if row.applied:
         await apply_service(
             session, workflow, record, document, row, actor, correction=previous is not None,
-            payload=payload,
+            payload=payload, settings=settings,
         )  # fmt: skip
     else:
         await engine.update_fields(
@@ -158,13 +163,14 @@ async def apply_service(
     *,
     correction: bool,
     payload: dict[str, Any],
+    settings: Settings,
     now: datetime | None = None,
 ) -> None:
     """Move the record as the service date says: the kind's action, or its fields."""
     assert workflow.documents is not None
     rule = workflow.documents.kind(document.kind).service
     assert rule is not None
-    calendar = await engine.agency_calendar(session)
+    calendar = await engine.agency_calendar(session, settings)
     facts = ServiceFacts(RecordView(record), row.method, row.effective_at, calendar, correction)
     changes = rule.changes(facts) if rule.changes else {}
     action = workflow.actions.get(rule.action) if rule.action else None
@@ -172,7 +178,7 @@ async def apply_service(
         assert rule.body is not None
         await engine.apply_action(
             session, workflow, record, action.name, rule.body(facts), actor,
-            changes=changes, event_payload=payload, now=now,
+            settings=settings, changes=changes, event_payload=payload, now=now,
         )  # fmt: skip
     else:
         await engine.update_fields(

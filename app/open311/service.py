@@ -9,10 +9,10 @@ fields do not carry them, and tickets hold personal data.
 """
 
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
-from app.config import get_settings
-from app.control_characters import without_control_characters
+from app.config import Settings
 from app.errors import BadRequest, NotFound
 from app.models.identity import Department
 from app.models.ticket import Ticket, TicketCategory
@@ -62,6 +61,7 @@ SERVICE_NOTICE = (
 
 @dataclass
 class RequestSearch:
+    zone: ZoneInfo  # the agency's: dates without an offset, and the answer's times
     numbers: list[str] = field(default_factory=list)
     service_codes: list[str] = field(default_factory=list)
     start: datetime | None = None
@@ -182,13 +182,15 @@ def _ticket_create(form: RequestForm, category: TicketCategory) -> TicketCreate:
         raise BadRequest(f"Not valid: {fields}") from None
 
 
-async def file_request(session: AsyncSession, form: RequestForm, actor: Actor) -> RequestCreated:
+async def file_request(
+    session: AsyncSession, form: RequestForm, actor: Actor, settings: Settings
+) -> RequestCreated:
     category = await _active_category(session, form.service_code)
     if category is None:
         raise BadRequest(f"service_code {form.service_code!r} is not a service here")
     _check_location(form)
     ticket = await tickets.create(
-        session, _ticket_create(form, category), actor, media_url=form.media_url
+        session, _ticket_create(form, category), actor, settings=settings, media_url=form.media_url
     )
     return RequestCreated(
         service_request_id=ticket.number,
@@ -204,10 +206,10 @@ def _split_list(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def _aware(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=get_settings().zone)
+    return value.replace(tzinfo=zone)
 
 
 def request_search(
@@ -217,16 +219,17 @@ def request_search(
     end_date: datetime | None,
     status: str | None,
     now: datetime,
+    zone: ZoneInfo,
 ) -> RequestSearch:
     numbers = _split_list(service_request_id)
     if len(numbers) > MAX_REQUESTS:
         raise BadRequest(f"At most {MAX_REQUESTS} service_request_id at once")
     if numbers:  # the standard: service_request_id overrides all other arguments
-        return RequestSearch(numbers=numbers)
+        return RequestSearch(zone, numbers=numbers)
     statuses = set(_split_list(status))
     if not statuses <= {"open", "closed"}:
         raise BadRequest("status is open, closed, or both comma-separated")
-    start, end = _aware(start_date), _aware(end_date)
+    start, end = _aware(start_date, zone), _aware(end_date, zone)
     if start is None and end is None:
         start, end = now - SEARCH_WINDOW, now
     elif start is None:
@@ -239,7 +242,7 @@ def request_search(
     if end - start > SEARCH_WINDOW:
         raise BadRequest(f"A date range spans at most {SEARCH_WINDOW.days} days")
     return RequestSearch(
-        service_codes=_split_list(service_code), start=start, end=end, statuses=statuses
+        zone, service_codes=_split_list(service_code), start=start, end=end, statuses=statuses
     )
 
 
@@ -259,9 +262,9 @@ def _search_clauses(search: RequestSearch) -> list[Any]:
     return clauses
 
 
-def w3c_datetime(value: datetime) -> datetime:
+def w3c_datetime(value: datetime, zone: ZoneInfo) -> datetime:
     """The agency's local time with its offset, to the second (W3C date and time)."""
-    return value.astimezone(get_settings().zone).replace(microsecond=0)
+    return value.astimezone(zone).replace(microsecond=0)
 
 
 def _split_media(content: str) -> tuple[str, str | None]:
@@ -288,7 +291,9 @@ async def _names(session: AsyncSession, model: Any, value: Any, ids: set[Any]) -
     return {row_id: name for row_id, name in rows}
 
 
-async def _as_requests(session: AsyncSession, rows: list[Ticket]) -> list[ServiceRequest]:
+async def _as_requests(
+    session: AsyncSession, rows: list[Ticket], zone: ZoneInfo
+) -> list[ServiceRequest]:
     services = {category.code: category.name for category in await list_categories(session)}
     agencies = await _names(
         session, Department, Department.name, {t.department_id for t in rows if t.department_id}
@@ -313,9 +318,9 @@ async def _as_requests(session: AsyncSession, rows: list[Ticket]) -> list[Servic
                 description=description,
                 agency_responsible=agencies.get(ticket.department_id),
                 service_notice=SERVICE_NOTICE if is_open else None,
-                requested_datetime=w3c_datetime(ticket.created_at),
-                updated_datetime=w3c_datetime(ticket.updated_at),
-                expected_datetime=w3c_datetime(ticket.due_at)
+                requested_datetime=w3c_datetime(ticket.created_at, zone),
+                updated_datetime=w3c_datetime(ticket.updated_at, zone),
+                expected_datetime=w3c_datetime(ticket.due_at, zone)
                 if is_open and ticket.due_at
                 else None,
                 address=address or None,
@@ -342,7 +347,7 @@ async def find_requests(
         .limit(MAX_REQUESTS)
     )
     rows = list((await session.scalars(query)).all())
-    requests = await _as_requests(session, rows)
+    requests = await _as_requests(session, rows, search.zone)
     return [
         present(request, ticket, public=actor is None, extensions=extensions)
         for request, ticket in zip(requests, rows, strict=True)
@@ -350,49 +355,13 @@ async def find_requests(
 
 
 async def get_request(
-    session: AsyncSession, actor: Actor | None, number: str, extensions: bool = False
+    session: AsyncSession,
+    actor: Actor | None,
+    number: str,
+    zone: ZoneInfo,
+    extensions: bool = False,
 ) -> ServiceRequest:
-    found = await find_requests(session, actor, RequestSearch(numbers=[number]), extensions)
+    found = await find_requests(session, actor, RequestSearch(zone, numbers=[number]), extensions)
     if not found:
         raise NotFound(f"No service request {number!r}")
     return found[0]
-
-
-# --- XML --------------------------------------------------------------------------------
-
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-# The standard's element name for each item of a list.
-XML_ITEMS = {
-    "services": "service",
-    "service_requests": "request",
-    "errors": "error",
-    "service_requests_updates": "request_update",
-    "endpoints": "endpoint",
-    "formats": "format",
-    "attributes": "attribute",
-    "values": "value",
-}
-
-
-def _fill(element: ET.Element, value: Any) -> None:
-    if isinstance(value, dict):
-        for name, item in value.items():
-            _fill(ET.SubElement(element, name), item)
-    elif isinstance(value, list):
-        for item in value:
-            _fill(ET.SubElement(element, XML_ITEMS[element.tag]), item)
-    elif isinstance(value, bool):
-        element.text = "true" if value else "false"
-    elif value is not None:
-        # XML 1.0 cannot carry control characters: a ticket stored with one would make
-        # the whole document ill-formed.
-        element.text = without_control_characters(str(value))
-
-
-def to_xml(root: str, value: dict[str, Any] | list[Any]) -> bytes:
-    """A JSON-shaped document as the standard's XML: lists become repeated item elements."""
-    element = ET.Element(root)
-    _fill(element, value)
-    # ElementTree's own declaration uses single quotes; this one reads exactly as the
-    # standard's examples do.
-    return XML_DECLARATION + ET.tostring(element, encoding="unicode").encode()

@@ -58,7 +58,7 @@ async def find_updates(
                 update_id=str(event.event_id),
                 service_request_id=number,
                 status=status,
-                updated_datetime=w3c_datetime(event.occurred_at),
+                updated_datetime=w3c_datetime(event.occurred_at, search.zone),
                 description=description,
                 media_url=None if actor is None else media_url,
                 external_status_code=event.to_status or "",

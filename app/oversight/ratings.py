@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
+from app.config import Settings
 from app.core.numbering import RecordNumber
 from app.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from app.models.rating import Rating, Rectification
@@ -48,7 +49,9 @@ def _rater_number(kind: str, record: Any) -> str | None:
     return str(record.applicant_id_number) if kind == "approval" else None
 
 
-async def _rectification_for(session: AsyncSession, rating: Rating, actor: Actor) -> None:
+async def _rectification_for(
+    session: AsyncSession, rating: Rating, actor: Actor, settings: Settings
+) -> None:
     year = rating.rated_at.year
     task = Rectification(
         status=RECTIFICATION_WORKFLOW.initial,
@@ -68,6 +71,7 @@ async def _rectification_for(session: AsyncSession, rating: Rating, actor: Actor
         actor,
         payload={"rating_id": str(rating.id), "level": rating.level, "source": rating.kind},
         number=RecordNumber(f"rectification-{year}", f"ZG{year}-{{:06d}}"),
+        settings=settings,
     )
     rating.rectification_id = task.id
 
@@ -82,6 +86,7 @@ async def record_rating(
     comment: str,
     real_name: bool,
     source: str,
+    settings: Settings,
 ) -> Rating:
     """Store the rating; a bad real-name one opens its rectification in the same transaction."""
     rating = Rating(
@@ -104,7 +109,7 @@ async def record_rating(
     except IntegrityError:
         raise Conflict(f"This {kind} has been rated already", code="already_rated") from None
     if level in BAD_LEVELS and real_name and record.department_id is not None:
-        await _rectification_for(session, rating, actor)
+        await _rectification_for(session, rating, actor, settings)
         await session.flush()
     return rating
 
@@ -126,7 +131,9 @@ def _source_for(actor: Actor, kind: str, record: WorkflowRecord) -> str:
     )
 
 
-async def rate(session: AsyncSession, actor: Actor, data: RatingCreate) -> Rating:
+async def rate(
+    session: AsyncSession, actor: Actor, data: RatingCreate, settings: Settings
+) -> Rating:
     if data.kind == "ticket":
         raise UnprocessableEntity(
             "A ticket is rated by its callback: POST /api/v1/tickets/{id}/actions/close "
@@ -149,7 +156,7 @@ async def rate(session: AsyncSession, actor: Actor, data: RatingCreate) -> Ratin
         )
     return await record_rating(
         session, actor, data.kind, record, level=data.level, comment=data.comment,
-        real_name=data.real_name, source=source,
+        real_name=data.real_name, source=source, settings=settings,
     )  # fmt: skip
 
 
@@ -162,7 +169,12 @@ TICKET_SATISFACTION_LEVELS = {
 
 
 async def rate_ticket_callback(
-    session: AsyncSession, actor: Actor, ticket: Any, satisfaction: str, comment: str | None
+    session: AsyncSession,
+    actor: Actor,
+    ticket: Any,
+    satisfaction: str,
+    comment: str | None,
+    settings: Settings,
 ) -> Rating:
     """A ticket's callback: the reporter closing it online, or the operator's phone call.
     An anonymous reporter's rating is not under a real name."""
@@ -175,6 +187,7 @@ async def rate_ticket_callback(
         comment=comment or "",
         real_name=not ticket.reporter_anonymous,
         source="citizen" if actor.has_any("citizen") else "callback",
+        settings=settings,
     )
 
 

@@ -18,8 +18,8 @@ from app.workflow.definition import (
     DEPARTMENT,
     STOP,
     ActionBody,
+    ActionsOf,
     Workflow,
-    action,
     start,
 )
 
@@ -47,29 +47,27 @@ class SendBackBody(ActionBody):
     reason: Reason
 
 
-def _verify(ctx: ActionContext) -> None:
+def _verify(ctx: ActionContext[Rectification, VerifyBody]) -> None:
     body = ctx.body
-    assert isinstance(body, VerifyBody)
     ctx.set(founded=body.founded, verification=body.reasons)
 
 
-def _rectify(ctx: ActionContext) -> None:
+def _rectify(ctx: ActionContext[Rectification, RectifyBody]) -> None:
     body = ctx.body
-    assert isinstance(body, RectifyBody)
     ctx.set(measures=body.measures)
 
 
-def _review(ctx: ActionContext) -> None:
+def _review(ctx: ActionContext[Rectification, ReviewBody]) -> None:
     body = ctx.body
-    assert isinstance(body, ReviewBody)
     ctx.set(review_comment=body.comment, closed_at=ctx.now)
 
 
-def _send_back(ctx: ActionContext) -> None:
+def _send_back(ctx: ActionContext[Rectification, SendBackBody]) -> None:
     body = ctx.body
-    assert isinstance(body, SendBackBody)
     ctx.set(review_comment=body.reason, sent_back_count=ctx.current("sent_back_count") + 1)
 
+
+action = ActionsOf(Rectification)
 
 RECTIFICATION_WORKFLOW = Workflow(
     name="rectification",

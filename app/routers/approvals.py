@@ -23,7 +23,7 @@ from app.approvals.service import APPROVALS, ApprovalFilters
 from app.approvals.stats import ApprovalGroup, ApprovalStats, approval_stats
 from app.approvals.workflow import APPROVAL_WORKFLOW, STATES
 from app.core.versioning import set_etag
-from app.deps import AdminActor, CurrentActor, IfMatch, SessionDep
+from app.deps import AdminActor, CurrentActor, IfMatch, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.models.base import utcnow
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
@@ -79,9 +79,9 @@ Filters = Annotated[ApprovalFilters, Depends(approval_filters)]
     operation_id="approvals_create",
 )
 async def create_approval(
-    data: ApprovalCreate, session: SessionDep, actor: CurrentActor
+    data: ApprovalCreate, session: SessionDep, actor: CurrentActor, settings: SettingsDep
 ) -> Response:
-    application = await approvals.create(session, data, actor)
+    application = await approvals.create(session, data, actor, settings)
     return await render_record(APPROVALS, session, application, actor, status.HTTP_201_CREATED)
 
 

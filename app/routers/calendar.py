@@ -201,10 +201,14 @@ async def read_day(
     operation_id="calendar_day_put",
 )
 async def put_day(
-    date: CalendarDate, entry: DayEntry, session: SessionDep, actor: AdminActor
+    date: CalendarDate,
+    entry: DayEntry,
+    session: SessionDep,
+    actor: AdminActor,
+    settings: SettingsDep,
 ) -> DayEntryPublic:
     row = await calendar.set_day(session, date, entry.kind, entry.name, actor.id)
-    await recompute_estimated_deadlines(session, actor)
+    await recompute_estimated_deadlines(session, actor, settings)
     return DayEntryPublic(
         date=row.day,
         kind=DayKind(row.kind),
@@ -223,6 +227,8 @@ async def put_day(
     responses=problem_responses(401, 403, 404, 422),
     operation_id="calendar_day_delete",
 )
-async def delete_day(date: CalendarDate, session: SessionDep, actor: AdminActor) -> None:
+async def delete_day(
+    date: CalendarDate, session: SessionDep, actor: AdminActor, settings: SettingsDep
+) -> None:
     await calendar.delete_day(session, date)
-    await recompute_estimated_deadlines(session, actor)
+    await recompute_estimated_deadlines(session, actor, settings)

@@ -13,7 +13,7 @@ from app.cases.schemas import CaseCreate, CasePublic, CaseUpdate, Source
 from app.cases.service import CASES, CaseFilters
 from app.cases.stats import CaseGroup, CaseStats, case_stats
 from app.cases.workflow import CASE_WORKFLOW, STATES
-from app.deps import CurrentActor, IfMatch, SessionDep
+from app.deps import CurrentActor, IfMatch, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.models.base import utcnow
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
@@ -95,8 +95,10 @@ Filters = Annotated[CaseFilters, Depends(case_filters)]
     responses=problem_responses(401, 403, 409, 422),
     operation_id="cases_create",
 )
-async def create_case(data: CaseCreate, session: SessionDep, actor: CurrentActor) -> Response:
-    case = await cases.create(session, data, actor)
+async def create_case(
+    data: CaseCreate, session: SessionDep, actor: CurrentActor, settings: SettingsDep
+) -> Response:
+    case = await cases.create(session, data, actor, settings)
     return await render_record(CASES, session, case, actor, status.HTTP_201_CREATED)
 
 
@@ -180,10 +182,11 @@ async def update_case(
     data: CaseUpdate,
     session: SessionDep,
     actor: CurrentActor,
+    settings: SettingsDep,
     if_match: IfMatch = None,
 ) -> Response:
     case = await cases.get(session, record_id, actor)
-    await cases.update(session, case, data, actor, if_match)
+    await cases.update(session, case, data, actor, if_match, settings)
     return await render_record(CASES, session, case, actor)
 
 

@@ -17,7 +17,7 @@ from sqlmodel import col
 from app.actor import Actor
 from app.core.masking import Disclosure as Shown
 from app.core.masking import mask_name
-from app.deps import CurrentActor, SessionDep
+from app.deps import CurrentActor, SessionDep, SettingsDep
 from app.documents import service as document_service
 from app.documents.correction import correct
 from app.documents.schemas import (
@@ -236,6 +236,7 @@ def documents_router(kind: RecordKind) -> APIRouter:
         body: ServiceBody,
         session: SessionDep,
         actor: CurrentActor,
+        settings: SettingsDep,
     ) -> ServicePublic:
         record = await engine.load_visible(
             session, workflow, workflow.model, record_id, actor, for_action=True
@@ -247,7 +248,9 @@ def documents_router(kind: RecordKind) -> APIRouter:
             or not kind.party_in_full(record, actor)
         ):
             raise Forbidden("Service is recorded by the staff who hold the record")
-        row = await document_service.serve(session, workflow, record, document, body, actor)
+        row = await document_service.serve(
+            session, workflow, record, document, body, actor, settings
+        )
         return service_public(row)
 
     @router.post(
@@ -268,6 +271,7 @@ def documents_router(kind: RecordKind) -> APIRouter:
         body: CorrectionBody,
         session: SessionDep,
         actor: CurrentActor,
+        settings: SettingsDep,
     ) -> DocumentPublic:
         record = await engine.load_visible(
             session, workflow, workflow.model, record_id, actor, for_action=True
@@ -280,7 +284,7 @@ def documents_router(kind: RecordKind) -> APIRouter:
         ):
             raise Forbidden("Documents are corrected by the staff who hold the record")
         corrected = await correct(
-            session, workflow, record, document, body.corrections, body.reason, actor
+            session, workflow, record, document, body.corrections, body.reason, actor, settings
         )
         return document_public(kind, corrected, Shown.FULL, None, None)
 

@@ -36,6 +36,7 @@ from app.open311.schemas import (
     ServiceRequest,
 )
 from app.open311.service import MEDIA_TYPES
+from app.open311.xml_format import to_xml
 from app.schemas.common import IsoDateTime
 
 Format = Literal["json", "xml"]
@@ -54,7 +55,7 @@ def _answer(
     else:
         data = payload.model_dump(mode="json")
     if fmt == "xml":
-        return Response(open311.to_xml(root, data), status_code, media_type=MEDIA_TYPES["xml"])
+        return Response(to_xml(root, data), status_code, media_type=MEDIA_TYPES["xml"])
     return JSONResponse(data, status_code)
 
 
@@ -244,7 +245,7 @@ async def create_request(
     # Errors are answered inside the request's transaction, which then commits: the
     # savepoint makes sure a refused request leaves nothing behind.
     async with session.begin_nested():
-        created = await open311.file_request(session, form, actor)
+        created = await open311.file_request(session, form, actor, request.app.state.settings)
     return _answer(format, "service_requests", [created])
 
 
@@ -262,6 +263,7 @@ async def list_requests(
     format: FormatPath,
     session: SessionDep,
     actor: ReadingClient,
+    settings: SettingsDep,
     service_request_id: Annotated[str | None, Query(max_length=20_000)] = None,
     service_code: Annotated[str | None, Query(max_length=2_000)] = None,
     start_date: IsoDateTime | None = None,
@@ -273,7 +275,7 @@ async def list_requests(
     extensions: ExtensionsQuery = False,
 ) -> Response:
     search = open311.request_search(
-        service_request_id, service_code, start_date, end_date, status, utcnow()
+        service_request_id, service_code, start_date, end_date, status, utcnow(), settings.zone
     )
     found = await open311.find_requests(session, actor, search, extensions)
     return _answer(format, "service_requests", found)
@@ -293,10 +295,11 @@ async def read_request(
     session: SessionDep,
     actor: ReadingClient,
     service_request_id: Annotated[str, Path(max_length=32)],
+    settings: SettingsDep,
     jurisdiction_id: JurisdictionQuery = None,
     extensions: ExtensionsQuery = False,
 ) -> Response:
-    found = await open311.get_request(session, actor, service_request_id, extensions)
+    found = await open311.get_request(session, actor, service_request_id, settings.zone, extensions)
     return _answer(format, "service_requests", [found])
 
 
@@ -315,10 +318,11 @@ async def list_request_updates(
     format: FormatPath,
     session: SessionDep,
     actor: ReadingClient,
+    settings: SettingsDep,
     start_date: IsoDateTime | None = None,
     end_date: IsoDateTime | None = None,
     jurisdiction_id: JurisdictionQuery = None,
 ) -> Response:
-    search = open311.request_search(None, None, start_date, end_date, None, utcnow())
+    search = open311.request_search(None, None, start_date, end_date, None, utcnow(), settings.zone)
     updates = await open311_updates.find_updates(session, actor, search)
     return _answer(format, "service_requests_updates", updates)

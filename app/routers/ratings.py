@@ -5,7 +5,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.deps import CurrentActor, SessionDep
+from app.deps import CurrentActor, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.oversight import ratings, rectifications
 from app.oversight.rating_schemas import (
@@ -36,9 +36,9 @@ router = APIRouter(prefix="/api/v1", tags=["oversight"])
     operation_id="ratings_create",
 )
 async def create_rating(
-    data: RatingCreate, session: SessionDep, actor: CurrentActor
+    data: RatingCreate, session: SessionDep, actor: CurrentActor, settings: SettingsDep
 ) -> RatingPublic:
-    return ratings.rating_public(await ratings.rate(session, actor, data))
+    return ratings.rating_public(await ratings.rate(session, actor, data, settings))
 
 
 @router.get(

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from app.actor import Actor
+from app.config import Settings
 from app.core.versioning import etag_for
-from app.deps import CurrentActor, IfMatch, SessionDep
+from app.deps import CurrentActor, IfMatch, SessionDep, SettingsDep
 from app.documents.declaration import DocumentCatalogue
 from app.errors import problem_responses
 from app.models.audit import Event
@@ -22,7 +23,7 @@ from app.responses import json_response
 from app.workflow import engine
 from app.workflow.definition import SYSTEM_ROLE, Action, ActionBody, NoBody
 from app.workflow.event_view import events_public
-from app.workflow.registry import RecordKind
+from app.workflow.registry import RecordKind, handovers, record_kinds
 from app.workflow.schemas import EventPublic
 
 
@@ -34,7 +35,7 @@ async def render_record(
     return json_response(public, status_code, {"ETag": etag_for(record.version)})
 
 
-def _describe(action: Action, kind_documents: DocumentCatalogue | None = None) -> str:
+def _describe(action: Action[Any, Any], kind_documents: DocumentCatalogue | None = None) -> str:
     sources = ", ".join(f"`{state}`" for state in sorted(action.sources))
     target = f"`{action.target}`" if action.target else "the same state"
     lines = [
@@ -58,7 +59,7 @@ def _describe(action: Action, kind_documents: DocumentCatalogue | None = None) -
     return "\n".join(lines)
 
 
-def _action_endpoint(kind: RecordKind, action: Action) -> Any:
+def _action_endpoint(kind: RecordKind, action: Action[Any, Any]) -> Any:
     workflow = kind.workflow
 
     async def perform_action(
@@ -67,13 +68,15 @@ def _action_endpoint(kind: RecordKind, action: Action) -> Any:
         session: Any,
         actor: Actor,
         if_match: str | None,
+        settings: Settings,
     ) -> Response:
         record = await engine.load_visible(
             session, workflow, workflow.model, record_id, actor, for_action=True
         )
         await engine.apply_action(
-            session, workflow, record, action.name, body, actor, if_match=if_match
-        )
+            session, workflow, record, action.name, body, actor,
+            settings=settings, handovers=handovers(record_kinds()), if_match=if_match,
+        )  # fmt: skip
         return await render_record(kind, session, record, actor)
 
     if action.body is NoBody:
@@ -82,10 +85,13 @@ def _action_endpoint(kind: RecordKind, action: Action) -> Any:
             record_id: uuid.UUID,
             session: SessionDep,
             actor: CurrentActor,
+            settings: SettingsDep,
             if_match: IfMatch = None,
             body: Annotated[NoBody | None, Body()] = None,
         ) -> Response:
-            return await perform_action(record_id, body or NoBody(), session, actor, if_match)
+            return await perform_action(
+                record_id, body or NoBody(), session, actor, if_match, settings
+            )
 
         return without_body
 
@@ -96,9 +102,10 @@ def _action_endpoint(kind: RecordKind, action: Action) -> Any:
         body: body_model,  # type: ignore[valid-type]
         session: SessionDep,
         actor: CurrentActor,
+        settings: SettingsDep,
         if_match: IfMatch = None,
     ) -> Response:
-        return await perform_action(record_id, body, session, actor, if_match)
+        return await perform_action(record_id, body, session, actor, if_match, settings)
 
     return with_body
 

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from app.deps import CurrentActor, IfMatch, SessionDep
+from app.deps import CurrentActor, IfMatch, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.models.base import utcnow
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, next_cursor_for
@@ -75,8 +75,10 @@ Filters = Annotated[TicketFilters, Depends(ticket_filters)]
     responses=problem_responses(401, 403, 409, 422),
     operation_id="tickets_create",
 )
-async def create_ticket(data: TicketCreate, session: SessionDep, actor: CurrentActor) -> Response:
-    ticket = await tickets.create(session, data, actor)
+async def create_ticket(
+    data: TicketCreate, session: SessionDep, actor: CurrentActor, settings: SettingsDep
+) -> Response:
+    ticket = await tickets.create(session, data, actor, settings=settings)
     return await render_record(TICKETS, session, ticket, actor, status.HTTP_201_CREATED)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from app.actor import Actor
-from app.config import get_settings
+from app.config import Settings
 from app.core.masking import (
     Disclosure,
     PersonalFields,
@@ -133,7 +133,12 @@ def _public(ticket: Ticket, actor: Actor, duplicates: list[uuid.UUID]) -> Ticket
 
 
 async def create(
-    session: AsyncSession, data: TicketCreate, actor: Actor, *, media_url: str | None = None
+    session: AsyncSession,
+    data: TicketCreate,
+    actor: Actor,
+    *,
+    settings: Settings,
+    media_url: str | None = None,
 ) -> Ticket:
     if not actor.has_any("operator", "citizen"):
         raise Forbidden("Tickets are registered by hotline operators or filed by citizens")
@@ -149,7 +154,7 @@ async def create(
             )
     await require_active_category(session, data.category_code)
     reporter_name, reporter_phone = await _reporter_of(session, data, actor)
-    today = utcnow().astimezone(get_settings().zone).strftime("%Y%m%d")
+    today = utcnow().astimezone(settings.zone).strftime("%Y%m%d")
     ticket = Ticket(
         channel=data.channel,
         type=data.type,
@@ -172,6 +177,7 @@ async def create(
         actor,
         payload=payload,
         number=RecordNumber(f"ticket-{today}", f"RX{today}-{{:05d}}"),
+        settings=settings,
     )
     set_committed_value(ticket, "duplicate_ids", None)  # a new ticket has none
     return ticket

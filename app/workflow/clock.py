@@ -38,7 +38,9 @@ def shifted_deadline(
     return moved.due_at, days
 
 
-async def clock_changes(ctx: ActionContext, effect: ClockEffect) -> dict[str, Any]:
+async def clock_changes(
+    ctx: ActionContext[Any, Any], effect: ClockEffect[Any, Any]
+) -> dict[str, Any]:
     """The record fields an effect changes, given what the action has set so far."""
     now = ctx.now
     match effect.op:

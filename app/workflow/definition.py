@@ -2,12 +2,10 @@
 
 import enum
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, false, true
 from sqlmodel import col
 
@@ -15,29 +13,24 @@ from app.actor import Actor
 from app.core.calendar import Period
 from app.documents.declaration import DocumentCatalogue
 from app.models.workflow import WorkflowRecord
-
-if TYPE_CHECKING:
-    from app.workflow.context import ActionContext
+from app.workflow.body import ActionBody as ActionBody
+from app.workflow.body import NoBody as NoBody
+from app.workflow.context import (
+    Available,
+    BodyT,
+    Effect,
+    Guard,
+    PeriodRule,
+    RecordT,
+    SinceRule,
+)
 
 SYSTEM_ROLE = "system"
 
-
-class ActionBody(BaseModel):
-    """Base of every action's request body: unknown fields are refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    comment: str | None = None
-
-
-class NoBody(ActionBody):
-    pass
-
-
-Guard = Callable[["ActionContext"], Awaitable[str | None] | str | None]
-Effect = Callable[["ActionContext"], Awaitable[None] | None]
-PeriodRule = Callable[["ActionContext"], Awaitable[Period] | Period]
-SinceRule = Callable[["ActionContext"], datetime]
+# Contravariant: an action (or clock rule) that takes any record and body serves a
+# ticket's ExtendBody action too (PAUSE, STOP, a shared stamp effect).
+RecordT_contra = TypeVar("RecordT_contra", bound=WorkflowRecord, contravariant=True)
+BodyT_contra = TypeVar("BodyT_contra", bound=ActionBody, contravariant=True)
 
 
 async def call_maybe_async(function: Callable[..., Any], *args: Any) -> Any:
@@ -54,24 +47,36 @@ class ClockOp(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class ClockEffect:
+class ClockEffect(Generic[RecordT_contra, BodyT_contra]):
     op: ClockOp
-    period: PeriodRule | None = None
-    since: SinceRule | None = None  # start only: when the period begins (default: now)
+    period: "PeriodRule[RecordT_contra, BodyT_contra] | None" = None
+    # start only: when the period begins (default: now)
+    since: "SinceRule[RecordT_contra, BodyT_contra] | None" = None
     describe: str = ""
 
 
-def start(period: PeriodRule, since: SinceRule | None = None, describe: str = "") -> ClockEffect:
+def start(
+    period: PeriodRule[RecordT, BodyT],
+    since: SinceRule[RecordT, BodyT] | None = None,
+    describe: str = "",
+) -> ClockEffect[RecordT, BodyT]:
     return ClockEffect(ClockOp.start, period, since, describe)
 
 
-def extend(period: PeriodRule, describe: str = "") -> ClockEffect:
+def extend(period: PeriodRule[RecordT, BodyT], describe: str = "") -> ClockEffect[RecordT, BodyT]:
     return ClockEffect(ClockOp.extend, period, describe=describe)
 
 
-PAUSE = ClockEffect(ClockOp.pause)
-RESUME = ClockEffect(ClockOp.resume)
-STOP = ClockEffect(ClockOp.stop)
+def fixed(period: Period) -> PeriodRule[WorkflowRecord, ActionBody]:
+    """A period the law fixes, whatever the record (e.g. 90 days to decide a case)."""
+    return lambda ctx: period
+
+
+# Any: these read nothing of the record or the body, and fit every action.
+AnyClock = ClockEffect[Any, Any]
+PAUSE: AnyClock = ClockEffect(ClockOp.pause)
+RESUME: AnyClock = ClockEffect(ClockOp.resume)
+STOP: AnyClock = ClockEffect(ClockOp.stop)
 
 
 @dataclass(frozen=True)
@@ -101,18 +106,18 @@ OWN = Scope(
 
 
 @dataclass(frozen=True)
-class Action:
+class Action(Generic[RecordT_contra, BodyT_contra]):
     name: str
     sources: frozenset[str]
     target: str | None  # None: the record stays in its state
     roles: frozenset[str]
     summary: str
-    body: type[ActionBody] = NoBody
+    body: type[BodyT_contra]
     # A record-only condition shown in allowed_actions; returns the reason it fails.
-    available: Callable[[WorkflowRecord, datetime], str | None] | None = None
-    guards: tuple[Guard, ...] = ()
-    effect: Effect | None = None
-    clock: tuple[ClockEffect, ...] = ()
+    available: "Available[RecordT_contra] | None" = None
+    guards: "tuple[Guard[RecordT_contra, BodyT_contra], ...]" = ()
+    effect: "Effect[RecordT_contra, BodyT_contra] | None" = None
+    clock: tuple[ClockEffect[RecordT_contra, BodyT_contra], ...] = ()
     event_name: str | None = None  # the audit/outbox name when it differs from the action
     # When who may act depends on the state (e.g. a clerk decides on the spot, the leader
     # after review): state -> roles, overriding ``roles`` there.
@@ -123,6 +128,8 @@ class Action:
     # The documents (文书) the law ties to this action, issued with it: kinds of the
     # workflow's DocumentCatalogue.
     issues: tuple[str, ...] = ()
+    # The records it was declared for (``ActionsOf``): the workflow checks it is its own.
+    record_model: type[WorkflowRecord] = WorkflowRecord
 
     @property
     def audit_name(self) -> str:
@@ -132,28 +139,58 @@ class Action:
         return self.roles_by_state.get(state, self.roles)
 
 
-def action(
-    name: str,
-    sources: str | tuple[str, ...] | frozenset[str],
-    target: str | None,
-    roles: tuple[str, ...] | str,
-    summary: str,
-    **options: Any,
-) -> Action:
-    """Shorthand used by the workflow declarations."""
-    source_set = frozenset([sources] if isinstance(sources, str) else sources)
-    role_set = frozenset([roles] if isinstance(roles, str) else roles)
-    clock = options.pop("clock", ())
-    if isinstance(clock, ClockEffect):
-        clock = (clock,)
-    if isinstance(options.get("issues"), str):
-        options["issues"] = (options["issues"],)
-    if "roles_by_state" in options:
-        options["roles_by_state"] = {
-            state: frozenset([r] if isinstance(r, str) else r)
-            for state, r in options["roles_by_state"].items()
-        }
-    return Action(name, source_set, target, role_set, summary, clock=tuple(clock), **options)
+Roles = tuple[str, ...] | str
+
+
+def _role_set(roles: Roles) -> frozenset[str]:
+    return frozenset([roles] if isinstance(roles, str) else roles)
+
+
+class ActionsOf(Generic[RecordT]):
+    """How a workflow declares its actions: ``action = ActionsOf(Ticket)``, then
+    ``action("dispatch", ..., body=DispatchBody, effect=dispatch)``. mypy checks that the
+    guards, the effect and the clock rules of each take the action's body and the record.
+    An action with neither body nor effect names ``body=NoBody``: nothing else fixes it."""
+
+    def __init__(self, model: type[RecordT]) -> None:
+        self.model = model
+
+    def __call__(
+        self,
+        name: str,
+        sources: str | tuple[str, ...] | frozenset[str],
+        target: str | None,
+        roles: Roles,
+        summary: str,
+        *,
+        # mypy cannot see that the default is a BodyT: it is the one the engine parses.
+        body: type[BodyT] = NoBody,  # type: ignore[assignment]
+        available: Available[RecordT] | None = None,
+        guards: tuple[Guard[RecordT, BodyT], ...] = (),
+        effect: Effect[RecordT, BodyT] | None = None,
+        clock: ClockEffect[RecordT, BodyT] | tuple[ClockEffect[RecordT, BodyT], ...] = (),
+        event_name: str | None = None,
+        roles_by_state: Mapping[str, Roles] | None = None,
+        queued: bool = True,
+        issues: str | tuple[str, ...] = (),
+    ) -> Action[RecordT, BodyT]:
+        return Action(
+            name,
+            frozenset([sources] if isinstance(sources, str) else sources),
+            target,
+            _role_set(roles),
+            summary,
+            body,
+            available=available,
+            guards=guards,
+            effect=effect,
+            clock=(clock,) if isinstance(clock, ClockEffect) else clock,
+            event_name=event_name,
+            roles_by_state={state: _role_set(r) for state, r in (roles_by_state or {}).items()},
+            queued=queued,
+            issues=(issues,) if isinstance(issues, str) else issues,
+            record_model=self.model,
+        )
 
 
 @dataclass(frozen=True)
@@ -164,13 +201,15 @@ class Workflow:
     initial: str
     states: tuple[str, ...]
     terminal: frozenset[str]
-    actions: Mapping[str, Action]
+    # The engine sees one workflow's actions whatever their bodies; each was checked
+    # against its body where ``action()`` declared it.
+    actions: Mapping[str, Action[Any, Any]]
     role_scopes: Mapping[str, Scope]
     description: str = ""
     # state -> system action the deadline sweeper applies when a record there is overdue
     overdue_actions: Mapping[str, str] = field(default_factory=dict)
     # Clock effects of creation itself (e.g. an application's acceptance period).
-    create_clock: tuple[ClockEffect, ...] = ()
+    create_clock: tuple[ClockEffect[Any, Any], ...] = ()
     # Loader options for reads that render records (one, or a page): what the rendering
     # needs beside the columns, in the same statement.
     load_options: tuple[Any, ...] = ()
@@ -190,6 +229,8 @@ class Workflow:
                 raise ValueError(f"{self.name}.{name}: unknown states {sorted(unknown)}")
             if declared.sources & self.terminal:
                 raise ValueError(f"{self.name}.{name}: terminal states accept no action")
+            if not issubclass(self.model, declared.record_model):
+                raise ValueError(f"{self.name}.{name}: declared for {declared.record_model}")
             if not set(declared.roles_by_state) <= declared.sources:
                 raise ValueError(f"{self.name}.{name}: roles_by_state names other states")
         for declared in self.actions.values():
@@ -206,5 +247,5 @@ class Workflow:
     def open_states(self) -> tuple[str, ...]:
         return tuple(state for state in self.states if state not in self.terminal)
 
-    def actions_from(self, state: str) -> list[Action]:
+    def actions_from(self, state: str) -> list[Action[Any, Any]]:
         return [a for a in self.actions.values() if state in a.sources]

@@ -27,11 +27,11 @@ def mermaid(workflow: Workflow) -> str:
     return "\n".join(lines)
 
 
-def _clock(effect: ClockEffect) -> dict[str, Any]:
+def _clock(effect: ClockEffect[Any, Any]) -> dict[str, Any]:
     return {"op": str(effect.op), "rule": effect.describe or None}
 
 
-def _action(action: Action) -> dict[str, Any]:
+def _action(action: Action[Any, Any]) -> dict[str, Any]:
     schema = action.body.model_json_schema()
     return {
         "name": action.name,

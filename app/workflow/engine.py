@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.actor import Actor
-from app.config import get_settings
+from app.config import Settings
 from app.core.calendar import WorkCalendar, load_calendar
 from app.core.numbering import RecordNumber
 from app.core.versioning import check_if_match
@@ -25,7 +25,7 @@ from app.models.base import utcnow
 from app.models.workflow import WorkflowRecord
 from app.workflow.audit import ChainHead, append_event, new_event
 from app.workflow.clock import clock_changes
-from app.workflow.context import ActionContext
+from app.workflow.context import NO_HANDOVERS, ActionContext, Handovers
 from app.workflow.definition import (
     SYSTEM_ROLE,
     Action,
@@ -74,7 +74,9 @@ def holds_role_on(
     )
 
 
-def may_act(workflow: Workflow, action: Action, record: WorkflowRecord, actor: Actor) -> bool:
+def may_act(
+    workflow: Workflow, action: Action[Any, Any], record: WorkflowRecord, actor: Actor
+) -> bool:
     roles = action.roles_from(record.status)
     if actor.kind == "system":
         return SYSTEM_ROLE in roles
@@ -146,8 +148,8 @@ def record_summary(workflow: Workflow, record: WorkflowRecord) -> dict[str, Any]
     }
 
 
-async def agency_calendar(session: AsyncSession) -> WorkCalendar:
-    return await load_calendar(session, get_settings().zone)
+async def agency_calendar(session: AsyncSession, settings: Settings) -> WorkCalendar:
+    return await load_calendar(session, settings.zone)
 
 
 async def create(
@@ -158,21 +160,17 @@ async def create(
     payload: dict[str, Any],
     comment: str | None = None,
     number: RecordNumber | None = None,
+    *,
+    settings: Settings,
 ) -> R:
     record.status = workflow.initial
     if actor.kind == "user" and record.created_by_id is None:
         record.created_by_id = actor.id
     if workflow.create_clock:
         ctx = ActionContext(
-            session,
-            workflow,
-            None,
-            record,
-            actor,
-            NoBody(),
-            record.created_at,
-            await agency_calendar(session),
-        )
+            session, workflow.name, None, record, actor, NoBody(), record.created_at,
+            await agency_calendar(session, settings), settings, NO_HANDOVERS,
+        )  # fmt: skip
         for effect in workflow.create_clock:
             for name, value in (await clock_changes(ctx, effect)).items():
                 setattr(record, name, value)
@@ -293,13 +291,16 @@ async def apply_action(
     body: ActionBody,
     actor: Actor,
     *,
+    settings: Settings,
+    handovers: Handovers = NO_HANDOVERS,
     if_match: str | None = None,
     now: datetime | None = None,
     changes: dict[str, Any] | None = None,
     event_payload: dict[str, Any] | None = None,
 ) -> R:
     """Apply an action; ``changes`` and ``event_payload`` are what a caller beside the
-    engine adds to its write and its audit event (the service of a document: its date)."""
+    engine adds to its write and its audit event (the service of a document: its date);
+    ``handovers`` are the kinds that take this one's records over (app's registry)."""
     action = workflow.actions.get(action_name)
     if action is None:
         raise NotFound(f"{workflow.name} has no action {action_name!r}", code="unknown_action")
@@ -317,8 +318,9 @@ async def apply_action(
     if action.available is not None and (reason := action.available(record, now)):
         raise UnprocessableEntity(reason, code="guard_failed")
 
+    calendar = await agency_calendar(session, settings)
     ctx = ActionContext(
-        session, workflow, action, record, actor, body, now, await agency_calendar(session)
+        session, workflow.name, action.name, record, actor, body, now, calendar, settings, handovers
     )
     for guard in action.guards:
         if reason := await call_maybe_async(guard, ctx):
@@ -330,7 +332,7 @@ async def apply_action(
     ctx.changes.update(changes or {})
     ctx.event_payload.update(event_payload or {})
     if workflow.documents is not None:
-        await issue_documents(workflow.documents, ctx)
+        await issue_documents(workflow.documents, action, ctx)
 
     from_status = record.status
     await _write(

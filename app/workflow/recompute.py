@@ -12,14 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
+from app.config import Settings
 from app.core.calendar import Period, Unit
 from app.models.base import utcnow
 from app.workflow import engine
 from app.workflow.registry import record_kinds
 
 
-async def recompute_estimated_deadlines(session: AsyncSession, actor: Actor) -> int:
-    calendar = await engine.agency_calendar(session)
+async def recompute_estimated_deadlines(
+    session: AsyncSession, actor: Actor, settings: Settings
+) -> int:
+    calendar = await engine.agency_calendar(session, settings)
     now = utcnow()
     changed = 0
     for kind in record_kinds():

@@ -1,7 +1,7 @@
 """The record kinds the engine serves; each module registers its own at import."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
 from app.models.workflow import WorkflowRecord
+from app.workflow.context import Handovers, Receiver
 from app.workflow.definition import Workflow
 
 Renderer = Callable[[AsyncSession, Any, Actor], Awaitable[BaseModel]]
@@ -67,6 +68,9 @@ class RecordKind:
     mask_event_payload: PayloadMask = field(default=_unmasked)
     disclosure: DisclosureRule = field(default=_in_full)
     attachments: AttachmentPolicy | None = None
+    # Records of other kinds this one takes over (giving kind -> receiver), through the
+    # engine's hook (``ActionContext.hand_over``): a ticket escalated into a case.
+    receives: Mapping[str, Receiver] = field(default_factory=dict)
 
     def party_in_full(self, record: Any, actor: Actor) -> bool:
         """Who sees the party (applicant, party, reporter) in full: they alone may download
@@ -88,3 +92,8 @@ def record_kinds() -> list[RecordKind]:
 
 def record_kind(name: str) -> RecordKind | None:
     return _KINDS.get(name)
+
+
+def handovers(kinds: Iterable[RecordKind]) -> Handovers:
+    """What the kinds take over from each other, for the engine's ``apply_action``."""
+    return Handovers({kind.workflow.name: kind.receives for kind in kinds})

@@ -12,6 +12,7 @@ import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings, get_settings
 from app.db import SessionMaker
 from app.errors import GovflowError
 from app.models.base import utcnow
@@ -40,7 +41,9 @@ async def _overdue_batch(session: AsyncSession, workflow: Workflow, now: datetim
     return list((await session.scalars(query)).all())
 
 
-async def sweep_workflow(session: AsyncSession, workflow: Workflow, now: datetime) -> int:
+async def sweep_workflow(
+    session: AsyncSession, workflow: Workflow, now: datetime, settings: Settings
+) -> int:
     swept = 0
     for record in await _overdue_batch(session, workflow, now):
         action_name = workflow.overdue_actions.get(record.status)
@@ -48,7 +51,14 @@ async def sweep_workflow(session: AsyncSession, workflow: Workflow, now: datetim
             async with session.begin_nested():
                 if action_name:
                     await engine.apply_action(
-                        session, workflow, record, action_name, NoBody(), engine.SYSTEM, now=now
+                        session,
+                        workflow,
+                        record,
+                        action_name,
+                        NoBody(),
+                        engine.SYSTEM,
+                        settings=settings,
+                        now=now,
                     )
                 else:
                     await engine.mark_overdue(session, workflow, record, now)
@@ -58,14 +68,18 @@ async def sweep_workflow(session: AsyncSession, workflow: Workflow, now: datetim
     return swept
 
 
-async def sweep_overdue(sessionmaker: SessionMaker, now: datetime | None = None) -> int:
+async def sweep_overdue(
+    sessionmaker: SessionMaker, now: datetime | None = None, *, settings: Settings | None = None
+) -> int:
     """One pass over every workflow; returns how many records it flagged or moved."""
+    # The fallback goes once app/worker.py passes the app's settings.
+    settings = settings or get_settings()
     now = now or utcnow()
     total = 0
     for kind in record_kinds():
         while True:
             async with sessionmaker() as session:
-                swept = await sweep_workflow(session, kind.workflow, now)
+                swept = await sweep_workflow(session, kind.workflow, now, settings)
                 await session.commit()
             total += swept
             if swept < BATCH:
