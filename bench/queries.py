@@ -28,7 +28,10 @@ from bench.load_data import LoadPlan, as_uuid, bench_users
 SPACE = re.compile(r"\s+")
 JSON = "application/json"
 # The reads whose main query (after the caller's user) gets an EXPLAIN ANALYZE.
-EXPLAINED = ("get", "list_two_filters", "list_page_n", "search", "tasks_mine", "stats_category")
+EXPLAINED = (
+    "get", "list_two_filters", "list_page_n", "search", "tasks_mine", "stats_category",
+    "party_timeline",
+)  # fmt: skip
 
 
 async def census(db: BenchDatabase, plan: LoadPlan) -> dict[str, dict[str, Any]]:
@@ -46,6 +49,9 @@ async def census(db: BenchDatabase, plan: LoadPlan) -> dict[str, dict[str, Any]]
         users = await bench_users(connection)
         record_id = (await pools.sample_ids(connection, 1))[0]
         body = (await workload.post_bodies(connection, plan.seed, 1))[0]
+        kinds = [t for t in ("approvals", "cases") if await connection.fetchval(
+            "SELECT to_regclass($1) IS NOT NULL", t)]  # fmt: skip
+        timeline = await workload.timeline_paths(connection, kinds, 2)
         handler_department = await connection.fetchval(
             "SELECT department_id FROM users WHERE username = 'bench-handler'"
         )
@@ -107,6 +113,8 @@ async def census(db: BenchDatabase, plan: LoadPlan) -> dict[str, dict[str, Any]]
                 await call("search", "GET", workload.search_paths(plan.seed, 1)[0], operator)
                 await call("tasks_mine", "GET", "/api/v1/tasks/mine", "bench-handler")
                 await call("stats_category", "GET", workload.stats_path("category"), operator)
+                for path in timeline[:1]:
+                    await call("party_timeline", "GET", path, "bench-supervisor")
                 await call("create", "POST", workload.LIST, "bench-intake", content=body)
                 await call(
                     "sign", "POST", f"{workload.LIST}/{pool[0]}/actions/sign", "bench-handler"

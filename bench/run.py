@@ -116,6 +116,7 @@ class Bench:
                     "SELECT reltuples > 0 FROM pg_class WHERE oid = to_regclass($1)", table
                 )
             ]
+            self.timeline_paths = await workload.timeline_paths(connection, self.other_kinds)
             self.handler_department = as_uuid(
                 await connection.fetchval(
                     "SELECT department_id FROM users WHERE username = 'bench-handler'"
@@ -224,6 +225,11 @@ class Bench:
                     self.one,
                     user="bench-supervisor",
                 )
+            if self.timeline_paths:  # the party's whole history, by its indexes
+                results["party_timeline"] = self.scenario(
+                    server, "party_timeline", self.timeline_paths, self.load,
+                    user="bench-supervisor",
+                )  # fmt: skip
             if self.export and first:
                 config["export"] = measure_export(server, self.tokens["bench-operator"])
                 print(f"bench:   export {config['export']}", flush=True)

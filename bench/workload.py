@@ -9,6 +9,7 @@ import asyncpg
 import httpx
 import orjson
 
+from app.core.id_numbers import is_resident_id, is_unified_social_credit_code
 from app.tickets.workflow import STATES
 from bench import vocabulary as words
 from bench.dataset import TicketMaker
@@ -76,3 +77,25 @@ def deep_cursor_paths(base_url: str, token: str) -> tuple[list[str], list[float]
 
 def stats_path(group: str) -> str:
     return f"/api/v1/stats/tickets?group_by={group}"
+
+
+async def timeline_paths(
+    connection: asyncpg.Connection, tables: list[str], count: int = 1000
+) -> list[str]:
+    """Party timelines (一件事) of parties the loaded approvals and cases name, half from each
+    table loaded: every source of the timeline (and tickets through their cases) is read.
+    Only numbers the API accepts: the loader's credit codes carry no check character."""
+    columns = {"approvals": "applicant_id_number", "cases": "party_id_number"}
+    numbers: list[str] = []
+    for table in tables:
+        rows = await connection.fetch(
+            f"SELECT {columns[table]} AS number FROM {table} "
+            f"WHERE {columns[table]} IS NOT NULL ORDER BY random() LIMIT $1",
+            count // max(len(tables), 1),
+        )
+        numbers += [row["number"] for row in rows if _valid_party(row["number"])]
+    return [f"/api/v1/parties/{number}/timeline" for number in numbers]
+
+
+def _valid_party(number: str) -> bool:
+    return is_resident_id(number) or is_unified_social_credit_code(number)

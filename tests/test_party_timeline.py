@@ -179,3 +179,70 @@ async def test_an_api_client_may_not_search_a_party_by_its_number(
     )  # fmt: skip
     answer = await world.client.get(TIMELINE, headers={"X-API-Key": client.json()["api_key"]})
     assert answer.status_code == 403
+
+
+async def _delivered_and_rated(
+    world: World, hall: dict[str, Any], level: str, real_name: bool
+) -> tuple[Any, Any]:
+    clerk = hall["clerk"]
+    applied = await world.as_(clerk).post(
+        "/api/v1/approvals", json=application_body(applicant=APPLICANT)
+    )
+    url = f"/api/v1/approvals/{applied.json()['id']}/actions"
+    for who, step, body in (
+        (clerk, "accept", {}),
+        (hall["reviewer"], "recommend", {"opinion": "approve"}),
+        (hall["leader"], "approve", {}),
+        (clerk, "deliver", {"method": "electronic"}),
+    ):
+        answer = await world.as_(who).post(f"{url}/{step}", json=body)
+        assert answer.status_code == 200, answer.text
+    rating = await world.as_(clerk).post(
+        "/api/v1/ratings",
+        json={"kind": "approval", "record_id": applied.json()["id"], "level": level,
+              "real_name": real_name},
+    )  # fmt: skip
+    assert rating.status_code == 201, rating.text
+    return applied.json(), rating.json()
+
+
+async def test_the_timeline_holds_the_ratings_the_party_gave_under_its_name(
+    world: World, history: dict[str, Any]
+) -> None:
+    hall = history["hall"]
+    application, rating = await _delivered_and_rated(world, hall, "satisfied", real_name=True)
+    # Recorded by callback without the real name: not the party's to be shown.
+    await _delivered_and_rated(world, hall, "unsatisfied", real_name=False)
+    supervisor = history["bureau"].supervisor
+    items = (await world.as_(supervisor).get(TIMELINE, params={"limit": 50})).json()["items"]
+    rated = [item for item in items if item["module"] == "rating"]
+    assert rated == [
+        {
+            "module": "rating", "collection": "ratings", "id": rating["id"],
+            "number": application["number"], "title": "服务评价：满意", "state": "satisfied",
+            "step": "rate", "step_at": rated[0]["created_at"],
+            "created_at": rated[0]["created_at"], "due_at": None,
+        }
+    ]  # fmt: skip
+    # Newest first: the second application, then the rating, then the application rated.
+    assert [item["id"] for item in items[1:3]] == [rating["id"], application["id"]]
+    # Paged one entry at a time, the rating is met once, with the rest.
+    seen, cursor = [], None
+    for _ in range(10):
+        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await world.as_(supervisor).get(TIMELINE, params=params)).json()
+        seen += [item["id"] for item in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert seen == [item["id"] for item in items]
+    # The department that rates nothing of the party's sees no rating of it.
+    outsider = history["bureau"].outsider
+    assert (await world.as_(outsider).get(TIMELINE)).json()["items"] == []
+
+
+async def test_the_timeline_reads_a_partys_ratings_by_the_rater_index(app: Any) -> None:
+    supervisor = Actor(uuid.uuid4(), "user", "s", frozenset({"supervisor"}), None)
+    query = parties.rating_page_query(
+        app.state.registry, COMPANY["id_number"], supervisor, 20, None
+    )
+    assert "ix_ratings_rater_rated" in await _plan(app, query)

@@ -374,7 +374,7 @@ async def test_a_scheme_whose_year_weights_do_not_add_up_is_refused(
 
 
 def test_expected_share_joins_the_checkpoints_in_straight_lines() -> None:
-    from app.oversight.schemas import ReportItemSpec
+    from app.oversight.report_schemas import ReportItemSpec
     from app.oversight.scoring import expected_share
 
     spec = ReportItemSpec(

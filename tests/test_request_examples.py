@@ -46,6 +46,7 @@ SEEDED_BY_FIELD = {
     "user_id": "officer",
     "file_id": "file",
     "units": "department",
+    "departments": "department",
     "record_id": "delivered_approval",
 }
 # path prefix, path parameter -> the seeded record

@@ -2,7 +2,8 @@
 findings, adjustments and computed runs.
 
 A programme's items and units, and an assessment's scheme, are documents an administrator
-enters (validated by ``app/oversight/schemas.py``), kept as JSON: their shape is the
+enters (validated by ``app/oversight/report_schemas.py`` and
+``assessment_schemas.py``), kept as JSON: their shape is the
 programme's own, and nothing queries inside them. Submissions, findings and adjustments
 are rows that are never edited: a correction is a new submission that supersedes the last.
 """
@@ -85,6 +86,33 @@ class AssessmentRun(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     programme_id: uuid.UUID = Field(foreign_key="report_programmes.id")
+    period: str = Field(max_length=7)
+    scheme_version: int
+    results: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    computed_at: dt.datetime = timestamp_field()
+    computed_by: uuid.UUID = Field(foreign_key="users.id")
+
+
+class ScorecardSchemeRow(SQLModel, table=True):
+    """One version of the department scorecard's scheme (部门考评): a change adds a version,
+    so a run's ``scheme_version`` still says which weights scored it."""
+
+    __tablename__ = "scorecard_schemes"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    version: int = Field(unique=True)
+    definition: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    created_at: dt.datetime = timestamp_field()
+    created_by: uuid.UUID = Field(foreign_key="users.id")
+
+
+class ScorecardRun(SQLModel, table=True):
+    """One computation of a quarter's department scorecard, kept like an assessment run."""
+
+    __tablename__ = "scorecard_runs"
+    __table_args__ = (Index("ix_scorecard_runs_period", "period", "computed_at"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     period: str = Field(max_length=7)
     scheme_version: int
     results: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)

@@ -17,6 +17,7 @@ class Rating(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("kind", "record_id", name="uq_ratings_record"),
         Index("ix_ratings_department_rated", "department_id", "rated_at"),
+        Index("ix_ratings_rater_rated", "rater_id_number", "rated_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -33,6 +34,9 @@ class Rating(SQLModel, table=True):
     # the provincial 好差评 system's API client)
     source: str = Field(max_length=16)
     rated_by_id: uuid.UUID | None = None
+    # The rater's resident ID or credit code, for the party's timeline (一件事): an
+    # approval's applicant, when the rating is given under the real name.
+    rater_id_number: str | None = Field(default=None, max_length=18)
     rated_at: dt.datetime = timestamp_field()
     rectification_id: uuid.UUID | None = None
 

@@ -19,8 +19,7 @@ from app.models.oversight import (
     ReportSubmission,
 )
 from app.oversight import reports, scoring
-from app.oversight.periods import Quarter, Year, parse_assessment_period
-from app.oversight.schemas import (
+from app.oversight.assessment_schemas import (
     AdjustmentCreate,
     AssessmentRunPublic,
     AssessmentScheme,
@@ -28,6 +27,7 @@ from app.oversight.schemas import (
     FindingPublic,
     SchemePublic,
 )
+from app.oversight.periods import Quarter, Year, parse_assessment_period
 
 
 def require_supervisor(actor: Actor) -> None:
@@ -301,9 +301,9 @@ async def _year_results(
             }
         )
     results.sort(key=lambda r: (-Decimal(r["total"]), r["department_name"]))
-    for index, row in enumerate(results):
-        same = index and row["total"] == results[index - 1]["total"]
-        row["rank"] = results[index - 1]["rank"] if same else index + 1
+    totals = [Decimal(row["total"]) for row in results]
+    for row, place in zip(results, scoring.competition_places(totals), strict=True):
+        row["rank"] = place
     return results
 
 

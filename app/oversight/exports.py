@@ -3,7 +3,8 @@
 from fastapi.responses import StreamingResponse
 
 from app.models.oversight import ReportProgramme
-from app.oversight.schemas import AssessmentRunPublic, SchemePublic
+from app.oversight.assessment_schemas import AssessmentRunPublic, SchemePublic
+from app.oversight.scorecard_schemas import ScorecardRunPublic
 from app.records.exports import ExportFormat, table_response
 
 
@@ -30,3 +31,20 @@ def ranking_table(
         for unit in sorted(run.units, key=lambda u: u.rank)
     ]
     return table_response(export_format, f"{programme.code}-{run.period}-考评", headers, rows)
+
+
+def scorecard_table(export_format: ExportFormat, run: ScorecardRunPublic) -> StreamingResponse:
+    """Rank, department, each item's measured share and points, and the total: the items
+    as the run scored them, whatever the scheme says since."""
+    items = run.departments[0].figures if run.departments else []
+    headers = ["排名", "部门"]
+    for item in items:
+        headers += [f"{item.name}（比率）", f"{item.name}（{item.max_score}分）"]
+    headers.append("总分")
+    rows = [
+        [unit.rank, unit.department_name,
+         *(cell for figure in unit.figures for cell in (figure.rate or "", figure.points or "")),
+         unit.total]
+        for unit in sorted(run.departments, key=lambda u: u.rank)
+    ]  # fmt: skip
+    return table_response(export_format, f"{run.period}-部门考评", headers, rows)

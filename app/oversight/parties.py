@@ -1,11 +1,12 @@
 """A party's whole history with the government (企业全生命周期一件事): every approval it
-applied for, every case against it and every ticket escalated into one of those cases.
+applied for, every case against it, every ticket escalated into one of those cases and every
+rating it gave under its real name.
 
 Served by indexes on the party's number in each table (approvals by applicant, cases by
-party, tickets through their case's ``source_ticket_id``), each read newest first after the
-cursor and merged: no table is scanned. What a caller sees follows the records' own
-visibility (a department its own, supervisors all); an entry carries no personal datum
-beyond the number the caller already gave.
+party, tickets through their case's ``source_ticket_id``, ratings by rater), each read
+newest first after the cursor and merged: no table is scanned. What a caller sees follows
+the records' own visibility (a department its own, supervisors all); an entry carries no
+personal datum beyond the number the caller already gave.
 """
 
 import uuid
@@ -26,8 +27,10 @@ from app.errors import UnprocessableEntity
 from app.models.approval import ApprovalApplication
 from app.models.audit import Event
 from app.models.case import EnforcementCase as Case
+from app.models.rating import Rating
 from app.models.ticket import Ticket
-from app.oversight.schemas import (
+from app.oversight import ratings
+from app.oversight.party_schemas import (
     OpenDeadline,
     PartySummary,
     StateCount,
@@ -115,6 +118,41 @@ async def _last_steps(
     return {(row.kind, row.record_id): (row.action, row.occurred_at) for row in rows}
 
 
+def rating_page_query(
+    registry: Registry, number: str, actor: Actor, limit: int, cursor: str | None
+) -> Select[Any]:
+    """The party's ratings after ``cursor``, newest first (by ``ix_ratings_rater_rated``),
+    as far as the caller sees the records rated."""
+    query = (
+        select(Rating)
+        .where(col(Rating.rater_id_number) == number, ratings.visible_clause(registry, actor))
+        .order_by(col(Rating.rated_at).desc(), col(Rating.id).desc())
+        .limit(limit + 1)
+    )
+    if cursor is not None:
+        rated_at, rating_id = decode_cursor(cursor)
+        query = query.where(
+            tuple_(col(Rating.rated_at), col(Rating.id)) < tuple_(rated_at, rating_id)
+        )
+    return query
+
+
+def _rating_entry(rating: Rating) -> TimelineEntry:
+    label = ratings.LEVEL_LABELS[rating.level]
+    return TimelineEntry(
+        module="rating",
+        collection="ratings",
+        id=rating.id,
+        number=rating.record_number,
+        title=f"服务评价：{label}",
+        state=rating.level,
+        step="rate",
+        step_at=rating.rated_at,
+        created_at=rating.rated_at,
+        due_at=None,
+    )
+
+
 async def timeline(
     session: AsyncSession,
     registry: Registry,
@@ -125,15 +163,21 @@ async def timeline(
 ) -> TimelinePage:
     _refuse_clients(actor)
     number = checked_party_number(id_number)
-    merged: list[tuple[str, Any]] = []
+    # (when, id, module, row): a record by its creation, a rating by when it was given.
+    merged: list[tuple[datetime, uuid.UUID, str, Any]] = []
     for source in sources(number, actor):
         rows = await session.scalars(page_query(registry, source, actor, limit, cursor))
-        merged += [(source.kind, record) for record in rows.all()]
-    merged.sort(key=lambda entry: (entry[1].created_at, entry[1].id), reverse=True)
+        merged += [(r.created_at, r.id, source.kind, r) for r in rows.all()]
+    given = await session.scalars(rating_page_query(registry, number, actor, limit, cursor))
+    merged += [(r.rated_at, r.id, "rating", r) for r in given.all()]
+    merged.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
     page = merged[:limit]
-    steps = await _last_steps(session, page)
+    steps = await _last_steps(session, [(kind, row) for *_, kind, row in page if kind != "rating"])
     items = []
-    for kind, record in page:
+    for _, _, kind, record in page:
+        if kind == "rating":
+            items.append(_rating_entry(record))
+            continue
         step, stepped_at = steps.get((kind, record.id), ("created", record.created_at))
         items.append(
             TimelineEntry(
@@ -149,10 +193,8 @@ async def timeline(
                 due_at=record.due_at,
             )
         )
-    last = page[-1][1] if len(merged) > limit and page else None
-    return TimelinePage(
-        items=items, next_cursor=encode_cursor(last.created_at, last.id) if last else None
-    )
+    last = page[-1] if len(merged) > limit and page else None
+    return TimelinePage(items=items, next_cursor=encode_cursor(last[0], last[1]) if last else None)
 
 
 async def summary(

@@ -19,8 +19,8 @@ from app.core.numbering import RecordNumber
 from app.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from app.models.rating import Rating, Rectification
 from app.models.workflow import WorkflowRecord
+from app.oversight.rating_schemas import RatingCreate, RatingGroup, RatingPublic, RatingStats
 from app.oversight.rectification_workflow import RECTIFICATION_WORKFLOW
-from app.oversight.schemas import RatingCreate, RatingGroup, RatingPublic, RatingStats
 from app.pagination import keyset_after
 from app.workflow import engine
 from app.workflow.registry import Registry
@@ -41,6 +41,12 @@ CALLBACK_ROLES = {"approval": ("clerk",), "ticket": ("operator",)}
 
 def _service_of(kind: str, record: Any) -> str:
     return str(record.service_code if kind == "approval" else record.category_code)
+
+
+def _rater_number(kind: str, record: Any) -> str | None:
+    """An approval is rated by its applicant (online, by callback or through the province);
+    a ticket's reporter has no number on record."""
+    return str(record.applicant_id_number) if kind == "approval" else None
 
 
 async def _rectification_for(
@@ -94,6 +100,7 @@ async def record_rating(
         real_name=real_name,
         source=source,
         rated_by_id=actor.id if actor.kind in ("user", "api_client") else None,
+        rater_id_number=_rater_number(kind, record) if real_name else None,
     )
     try:
         async with session.begin_nested():

@@ -8,8 +8,8 @@ from app.actor import Actor
 from app.core.masking import Disclosure
 from app.models.base import utcnow
 from app.models.rating import Rectification
+from app.oversight.rating_schemas import RectificationPublic
 from app.oversight.rectification_workflow import RECTIFICATION_WORKFLOW
-from app.oversight.schemas import RectificationPublic
 from app.records.queries import common_filters, list_visible
 from app.workflow import engine
 from app.workflow.clock import is_overdue_now

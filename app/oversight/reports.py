@@ -16,7 +16,7 @@ from app.models.identity import Department
 from app.models.oversight import ReportProgramme, ReportSubmission
 from app.oversight import scoring
 from app.oversight.periods import Month, parse_month, report_due_on
-from app.oversight.schemas import (
+from app.oversight.report_schemas import (
     ItemProgress,
     PeriodProgress,
     ProgrammeCreate,

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from app.oversight.schemas import AssessmentScheme, ItemRule, ReportItemSpec
+from app.oversight.assessment_schemas import AssessmentScheme, ItemRule
+from app.oversight.report_schemas import ReportItemSpec
 
 POINT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -23,7 +24,7 @@ def points(value: Decimal) -> Decimal:
     return value.quantize(POINT, rounding=ROUND_HALF_UP)
 
 
-def _percent(share: Decimal) -> str:
+def percent(share: Decimal) -> str:
     return f"{(share * 100).quantize(TENTH, rounding=ROUND_HALF_UP)}%"
 
 
@@ -114,8 +115,8 @@ def _progress_item(
     actual = min(completed / target, Decimal(1))
     expected = expected_share(spec, month)
     facts = (
-        f"完成 {completed}{spec.unit}/{target}{spec.unit}（{_percent(actual)}），"
-        f"时序进度 {_percent(expected)}"
+        f"完成 {completed}{spec.unit}/{target}{spec.unit}（{percent(actual)}），"
+        f"时序进度 {percent(expected)}"
     )
     if actual >= expected:
         score.lines.append(Line(rule.code, "on_schedule", rule.max_score, f"{facts}：满分"))
@@ -128,7 +129,7 @@ def _progress_item(
                 rule.code,
                 "preparation",
                 earned,
-                f"{facts}：前期准备完成、尚未开工，得 {_percent(rule.preparation_share)}",
+                f"{facts}：前期准备完成、尚未开工，得 {percent(rule.preparation_share)}",
             )
         )
         return earned
@@ -216,12 +217,17 @@ def score_unit(
     return score
 
 
+def competition_places(scores: Sequence[Decimal]) -> list[int]:
+    """Standard competition ranking (1, 1, 3) of scores sorted best first: ties share a place."""
+    places: list[int] = []
+    for index, score in enumerate(scores):
+        places.append(places[-1] if index and score == scores[index - 1] else index + 1)
+    return places
+
+
 def _ranking_bonus(scheme: AssessmentScheme, ranked: list[UnitScore]) -> None:
-    """Standard competition ranking (1, 1, 3): tied units share a place and its bonus."""
-    place = 0
-    for index, score in enumerate(ranked):
-        if index == 0 or score.base != ranked[index - 1].base:
-            place = index + 1
+    """Tied units share a place and its bonus."""
+    for score, place in zip(ranked, competition_places([s.base for s in ranked]), strict=True):
         score.rank = place
         if place <= len(scheme.bonus.ranking):
             bonus = scheme.bonus.ranking[place - 1]
@@ -277,7 +283,7 @@ def year_score(
                 None,
                 "quarter",
                 weighted,
-                f"{quarter} {quarters[quarter].base} 分 × {_percent(weight)}",
+                f"{quarter} {quarters[quarter].base} 分 × {percent(weight)}",
             )
         )
     bonus = min(sum((q.bonus for q in quarters.values()), ZERO), scheme.bonus.cap)

@@ -9,22 +9,25 @@ from fastapi.responses import StreamingResponse
 from app.deps import AdminActor, CurrentActor, NowDep, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.oversight import assessments, reports
-from app.oversight.exports import ranking_table
-from app.oversight.schemas import (
+from app.oversight.assessment_schemas import (
     AdjustmentCreate,
     AssessmentRunPublic,
     AssessmentScheme,
     FindingCreate,
     FindingPublic,
+    SchemePublic,
+)
+from app.oversight.exports import ranking_table
+from app.oversight.report_schemas import (
     PeriodProgress,
     ProgrammeCreate,
     ProgrammePublic,
-    SchemePublic,
     SubmissionCreate,
     SubmissionPublic,
 )
 from app.pagination import Page
 from app.records.exports import XLSX_TYPE, ExportFormat
+from app.routers import scorecards
 
 router = APIRouter(prefix="/api/v1", tags=["oversight"])
 
@@ -276,3 +279,7 @@ async def export(
     run = await assessments.ranking(session, actor, found, period)
     scheme = await assessments.get_scheme(session, found)
     return ranking_table(format, found, scheme, run)
+
+
+# The department scorecard (部门考评), the same machinery over govflow's own figures.
+router.include_router(scorecards.router)

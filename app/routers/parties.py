@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 from app.deps import CurrentActor, NowDep, RegistryDep, ReplicaSessionDep, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.oversight import parties
-from app.oversight.schemas import PartySummary, TimelinePage
+from app.oversight.party_schemas import PartySummary, TimelinePage
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/api/v1/parties", tags=["oversight"])

@@ -8,8 +8,13 @@ from fastapi import APIRouter, Query, Response, status
 from app.deps import CurrentActor, RegistryDep, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.oversight import ratings, rectifications
+from app.oversight.rating_schemas import (
+    RatingCreate,
+    RatingPublic,
+    RatingStats,
+    RectificationPublic,
+)
 from app.oversight.rectifications import RECTIFICATIONS
-from app.oversight.schemas import RatingCreate, RatingPublic, RatingStats, RectificationPublic
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, encode_cursor
 from app.report_period import FromQuery, ToQuery
 from app.routers.record_routes import render_record, workflow_router
