@@ -2,7 +2,7 @@
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -226,16 +226,21 @@ async def _force_due(app: Any, ticket_id: str, when: Any) -> None:
         await session.commit()
 
 
+def _past_due(record: dict[str, Any], by: timedelta) -> datetime:
+    """A moment ``by`` after the record's deadline: the sweeper is handed its time."""
+    return datetime.fromisoformat(record["due_at"]) + by
+
+
 async def test_sweeper_flags_overdue_once_per_deadline_even_with_two_sweepers(
     app: Any, world: World, desk: dict[str, Any]
 ) -> None:
     ticket = await _ticket(world, desk["operator"])
-    await _dispatch(world, desk, ticket)
-    await _force_due(app, ticket["id"], utcnow() - timedelta(minutes=5))
-    await asyncio.gather(
-        sweep_overdue(app.state.sessionmaker), sweep_overdue(app.state.sessionmaker)
-    )
-    await sweep_overdue(app.state.sessionmaker)
+    dispatched = (await _dispatch(world, desk, ticket)).json()
+    later = _past_due(dispatched, timedelta(minutes=5))
+    sessions = app.state.sessionmaker
+    await sweep_overdue(sessions, later - timedelta(minutes=10))  # not yet due: nothing
+    await asyncio.gather(sweep_overdue(sessions, later), sweep_overdue(sessions, later))
+    await sweep_overdue(sessions, later)
     events = (
         await world.as_(desk["operator"]).get(f"/api/v1/tickets/{ticket['id']}/events")
     ).json()["items"]
@@ -247,9 +252,8 @@ async def test_sweeper_flags_overdue_once_per_deadline_even_with_two_sweepers(
     ).json()["items"]
     assert [t["id"] for t in overdue_list] == [ticket["id"]]
     # A new deadline that passes too gets its own overdue event.
-    await world.as_(desk["handler"]).post(f"/api/v1/tickets/{ticket['id']}/actions/sign")
-    await _force_due(app, ticket["id"], utcnow() - timedelta(minutes=1))
-    await sweep_overdue(app.state.sessionmaker)
+    signed = await world.as_(desk["handler"]).post(f"/api/v1/tickets/{ticket['id']}/actions/sign")
+    await sweep_overdue(sessions, _past_due(signed.json(), timedelta(minutes=1)))
     events = (
         await world.as_(desk["operator"]).get(f"/api/v1/tickets/{ticket['id']}/events")
     ).json()["items"]
