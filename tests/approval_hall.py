@@ -4,17 +4,14 @@ and shortcuts to apply, act, read and walk an application to its delivered decis
 Shared by every test file about approvals (the workflow, documents, ratings, exports).
 """
 
-import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-
 from app.models.approval import ApprovalApplication
 from tests.conftest import World
-from tests.factories import Person
+from tests.factories import Person, set_stored
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -142,13 +139,7 @@ async def force_fields(app: Any, record: dict[str, Any], **values: Any) -> None:
 
     The engine reads the time itself (``utcnow()``), not the app's injected clock, so a
     deadline is passed by moving the stored dates back rather than the clock forward."""
-    async with app.state.sessionmaker() as session:
-        await session.execute(
-            update(ApprovalApplication)
-            .where(ApprovalApplication.id == uuid.UUID(record["id"]))  # type: ignore[arg-type]
-            .values(**values)
-        )
-        await session.commit()
+    await set_stored(app, ApprovalApplication, record["id"], **values)
 
 
 async def accepted_application(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import SQLModel
 
 from app.identity.schemas import DepartmentCreate
@@ -70,6 +70,16 @@ async def user(
         await session.commit()
         token, _ = create_access_token(app.state.settings, row.id)
         return Person(row.id, username, roles, row.department_id, token)
+
+
+async def set_stored(app: Any, model: Any, record_id: str, **values: Any) -> None:
+    """Set stored columns of one record directly: for what no clock or API can reach (each
+    caller says why)."""
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(model).where(model.id == uuid.UUID(record_id)).values(**values)
+        )
+        await session.commit()
 
 
 async def truncate_all(app: Any) -> None:

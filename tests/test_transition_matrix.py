@@ -11,8 +11,9 @@ import pytest
 
 from app.documents import issuing
 from tests.conftest import World
+from tests.rectification_office import rectification_office
 from tests.transition_matrix import assert_matrix, assert_refusals
-from tests.transition_offices import OFFICES
+from tests.transition_offices import OFFICES as WORKFLOW_OFFICES
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +25,7 @@ def plain_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 PLAIN_PDF = b"%PDF-1.4\n%matrix\n"
+OFFICES = {**WORKFLOW_OFFICES, "rectification": rectification_office}
 
 
 @pytest.mark.parametrize("workflow", sorted(OFFICES))
@@ -31,6 +33,6 @@ async def test_every_state_action_and_role_answers_as_declared(world: World, wor
     await assert_matrix(await OFFICES[workflow](world))
 
 
-@pytest.mark.parametrize("workflow", sorted(OFFICES))
+@pytest.mark.parametrize("workflow", sorted(WORKFLOW_OFFICES))
 async def test_every_rule_refuses_with_its_own_reason(world: World, workflow: str) -> None:
     await assert_refusals(await OFFICES[workflow](world))

@@ -22,7 +22,7 @@ from tests.case_bureau import (
 )
 from tests.conftest import World
 from tests.factories import Person, ticket_body
-from tests.transition_matrix import Office, Record, Refusal
+from tests.transition_matrix import ROLES, Office, Record, Refusal
 
 
 def _now() -> str:
@@ -33,7 +33,7 @@ def _days(days: int) -> str:
     return (today() + timedelta(days=days)).isoformat()
 
 
-def _acting(preferred: dict[str, str], workflow: Any) -> Callable[[str, str], str]:
+def preferring(preferred: dict[str, str], workflow: Any) -> Callable[[str, str], str]:
     def acting(action: str, state: str) -> str:
         roles = workflow.actions[action].roles_from(state)
         return preferred[action] if preferred.get(action) in roles else sorted(roles)[0]
@@ -41,21 +41,10 @@ def _acting(preferred: dict[str, str], workflow: Any) -> Callable[[str, str], st
     return acting
 
 
-async def _people(world: World, department: dict[str, Any], **given: Person) -> dict[str, Person]:
+async def people_of(world: World, department: dict[str, Any], **given: Person) -> dict[str, Person]:
     """One person per role, in ``department`` (whatever roles the workflow gives scopes)."""
     people = dict(given)
-    for role in (
-        "admin",
-        "operator",
-        "handler",
-        "supervisor",
-        "clerk",
-        "reviewer",
-        "leader",
-        "inspector",
-        "legal_reviewer",
-        "citizen",
-    ):
+    for role in ROLES:
         if role not in people:
             people[role] = await world.user(role, department=department)
     return people
@@ -64,7 +53,7 @@ async def _people(world: World, department: dict[str, Any], **given: Person) -> 
 async def ticket_office(world: World) -> Office:
     department = await world.department("CY", districts=["朝阳区"])
     citizen = await world.user("citizen")
-    people = await _people(world, department, citizen=citizen)
+    people = await people_of(world, department, citizen=citizen)
     dept = str(department["id"])
 
     async def create(**fields: Any) -> Record:
@@ -110,7 +99,7 @@ async def ticket_office(world: World) -> Office:
             "cancelled": ("cancel",),
         },
         bodies=bodies,
-        acting=_acting({"close": "operator", "reopen": "operator"}, TICKET_WORKFLOW),
+        acting=preferring({"close": "operator", "reopen": "operator"}, TICKET_WORKFLOW),
         variants={("new", "answer"): ({"type": "consultation"}, ())},
         refusals=(
             Refusal("new", "answer", "Only consultations and suggestions are answered"),
@@ -144,7 +133,7 @@ async def ticket_office(world: World) -> Office:
 
 async def approval_office(world: World) -> Office:
     hall = await make_hall(world, await world.user("admin"))
-    people = await _people(
+    people = await people_of(
         world,
         hall["urban"],
         **{
@@ -194,7 +183,7 @@ async def approval_office(world: World) -> Office:
             "send_back": lambda r: {"comment": "请补充审查交通影响"},
             "deliver": lambda r: {"method": "electronic"},
         },
-        acting=_acting({"resubmit": "citizen"}, APPROVAL_WORKFLOW),
+        acting=preferring({"resubmit": "citizen"}, APPROVAL_WORKFLOW),
         variants={
             ("under_review", "approve"): (on_the_spot, ("accept",)),
             ("under_review", "reject"): (on_the_spot, ("accept",)),
@@ -230,7 +219,7 @@ async def approval_office(world: World) -> Office:
 
 async def case_office(world: World) -> Office:
     bureau = await make_bureau(world)
-    people = await _people(
+    people = await people_of(
         world,
         bureau.brigade,
         inspector=bureau.inspector,
@@ -311,7 +300,7 @@ async def case_office(world: World) -> Office:
             "revoke": lambda r: {"reason": "认定事实错误"},
             "extend": lambda r: {"reason": "案情复杂", "days": 30},
         },
-        acting=_acting({}, CASE_WORKFLOW),
+        acting=preferring({}, CASE_WORKFLOW),
         variants={
             ("served", "conclude_appeal"): ({}, (*served, "record_appeal")),
             ("served", "remind_payment"): ({}, (*served, payment_overdue)),
