@@ -1,12 +1,19 @@
-"""An approval hall to drive applications through the API: services, staff, applicants.
+"""An approval hall to drive applications through the API: services, staff, applicants,
+and shortcuts to apply, act, read and walk an application to its delivered decision.
 
-Shared by every test file about approvals (the workflow, exports).
+Shared by every test file about approvals (the workflow, documents, ratings, exports).
 """
 
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from app.models.approval import ApprovalApplication
 from tests.conftest import World
-from tests.factories import Person
+from tests.factories import Person, set_stored
+
+ZONE = ZoneInfo("Asia/Shanghai")
 
 PERSON_ID = "11010519491231002X"  # GB 11643's own example
 COMPANY_CODE = "91350100M000100Y43"
@@ -84,3 +91,96 @@ def application_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+async def apply_for(world: World, who: Person, **overrides: Any) -> dict[str, Any]:
+    response = await world.as_(who).post("/api/v1/approvals", json=application_body(**overrides))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def act(
+    world: World, who: Person, record: dict[str, Any], action: str, expect: int = 200, **body: Any
+) -> dict[str, Any]:
+    response = await world.as_(who).post(
+        f"/api/v1/approvals/{record['id']}/actions/{action}", json=body
+    )
+    assert response.status_code == expect, response.text
+    return dict(response.json())
+
+
+async def read_record(world: World, who: Person, record: dict[str, Any]) -> dict[str, Any]:
+    response = await world.as_(who).get(f"/api/v1/approvals/{record['id']}")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def events_of(world: World, who: Person, record: dict[str, Any]) -> list[dict[str, Any]]:
+    response = await world.as_(who).get(f"/api/v1/approvals/{record['id']}/events")
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+async def deadline_after(world: World, who: Person, start: str, days: int) -> datetime:
+    """What the statutory calendar says: ``days`` working days after ``start``."""
+    response = await world.as_(who).get(
+        "/api/v1/calendar/add", params={"start": start, "days": days}
+    )
+    assert response.status_code == 200, response.text
+    return datetime.fromisoformat(response.json()["due_at"])
+
+
+def at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+async def force_fields(app: Any, record: dict[str, Any], **values: Any) -> None:
+    """Set an application's stored dates, as time passing would.
+
+    The engine reads the time itself (``utcnow()``), not the app's injected clock, so a
+    deadline is passed by moving the stored dates back rather than the clock forward."""
+    await set_stored(app, ApprovalApplication, record["id"], **values)
+
+
+async def accepted_application(
+    world: World, hall: dict[str, Any], **overrides: Any
+) -> dict[str, Any]:
+    application = await apply_for(world, hall["citizen"], **overrides)
+    return await act(world, hall["clerk"], application, "accept")
+
+
+async def approve(
+    world: World,
+    people: Mapping[str, Person],
+    record: dict[str, Any],
+    valid_until: date | None = None,
+) -> dict[str, Any]:
+    """Accept, review and grant ``record``: ``people`` gives the clerk, reviewer and leader."""
+    body = {"valid_until": valid_until.isoformat()} if valid_until else {}
+    for action, role, step_body in (
+        ("accept", "clerk", {}),
+        ("recommend", "reviewer", {"opinion": "approve"}),
+        ("approve", "leader", body),
+    ):
+        record = await act(world, people[role], record, action, **step_body)
+    return record
+
+
+async def deliver(
+    world: World, people: Mapping[str, Person], record: dict[str, Any]
+) -> dict[str, Any]:
+    """Grant ``record`` and deliver the decision electronically: completed."""
+    granted = await approve(world, people, record)
+    return await act(world, people["clerk"], granted, "deliver", method="electronic")
+
+
+async def approved(
+    world: World, hall: dict[str, Any], valid_until: date | None = None
+) -> dict[str, Any]:
+    """An application of the hall's citizen, accepted, reviewed and granted."""
+    return await approve(world, hall, await apply_for(world, hall["citizen"]), valid_until)
+
+
+async def delivered(world: World, hall: dict[str, Any]) -> dict[str, Any]:
+    """An application of the hall's citizen, granted and delivered."""
+    return await deliver(world, hall, await apply_for(world, hall["citizen"]))

@@ -3,19 +3,16 @@
 Shared by every test file about cases (the procedure, evidence, exports).
 """
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import count
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-
 from app.models.base import utcnow
 from app.models.case import EnforcementCase
 from tests.conftest import World
-from tests.factories import Person
+from tests.factories import Person, set_stored
 
 ZONE = ZoneInfo("Asia/Shanghai")
 WARNING_AND_FINE = {"kinds": ["warning", "fine"], "fine_amount": "5000.00"}
@@ -175,11 +172,8 @@ async def make_bureau(world: World) -> Bureau:
 
 
 async def move_dates(app: Any, case: dict[str, Any], **values: Any) -> None:
-    """As if days had passed: set the stored dates of a case directly."""
-    async with app.state.sessionmaker() as session:
-        await session.execute(
-            update(EnforcementCase)
-            .where(EnforcementCase.id == uuid.UUID(case["id"]))  # type: ignore[arg-type]
-            .values(**values)
-        )
-        await session.commit()
+    """As if days had passed: set the stored dates of a case directly.
+
+    The engine and the case rules read the time themselves (``utcnow()``), not the app's
+    injected clock (``app.state.clock``), so time cannot be moved forward for them yet."""
+    await set_stored(app, EnforcementCase, case["id"], **values)

@@ -202,3 +202,26 @@ async def world(app: Any, client: AsyncClient) -> World:
 @pytest.fixture
 async def admin(world: World) -> factories.Person:
     return await world.user("admin", username="root-admin")
+
+
+# The offices most test files work in; built through the API by their helper modules
+# (imported here when used: they import this module for World).
+@pytest.fixture
+async def hotline(world: World) -> dict[str, Any]:
+    from tests.hotline import make_hotline
+
+    return await make_hotline(world)
+
+
+@pytest.fixture
+async def hall(world: World, admin: factories.Person) -> dict[str, Any]:
+    from tests.approval_hall import make_hall
+
+    return await make_hall(world, admin)
+
+
+@pytest.fixture
+async def bureau(world: World) -> Any:
+    from tests.case_bureau import make_bureau
+
+    return await make_bureau(world)

@@ -1,15 +1,23 @@
-"""Small factories for test data. They go through the services, never raw SQL."""
+"""Small factories for test data, through the services wherever one exists.
+
+Departments go through ``identity.service.create_department`` (its checks included), tokens
+through ``create_access_token``, and workflow records through the API (tests/hotline.py,
+approval_hall.py, case_bureau.py). Two exceptions, each said where it is: users are stored
+with one password hash computed once, and ``truncate_all`` empties the tables directly.
+"""
 
 import uuid
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import SQLModel
 
+from app.identity.schemas import DepartmentCreate
 from app.identity.security import create_access_token, hash_password
-from app.models.identity import Department, User
+from app.identity.service import create_department
+from app.models.identity import User
 from app.seeds import seed_reference_data
 
 PASSWORD = "correct horse battery staple"
@@ -34,9 +42,9 @@ class Person:
 
 
 async def department(app: Any, code: str, **fields: Any) -> dict[str, Any]:
+    data = DepartmentCreate(code=code, name=fields.pop("name", f"Department {code}"), **fields)
     async with app.state.sessionmaker() as session:
-        row = Department(code=code, name=fields.pop("name", f"Department {code}"), **fields)
-        session.add(row)
+        row = await create_department(session, data)
         await session.commit()
         return {"id": row.id, "code": row.code, "districts": row.districts}
 
@@ -45,6 +53,10 @@ async def user(
     app: Any, roles: tuple[str, ...], department_row: dict[str, Any] | None, **fields: Any
 ) -> Person:
     username = fields.pop("username", None) or f"{'-'.join(roles) or 'user'}-{uuid.uuid4().hex[:8]}"
+    # Not identity.service.create_user: it scores and hashes each password (about a second of
+    # CPU on a loaded machine), and the suite makes thousands of users. The row is the one
+    # the service would store, with one hash of PASSWORD computed once; the password rules
+    # and the service's own checks are tested through the API (test_password_rules.py).
     async with app.state.sessionmaker() as session:
         row = User(
             username=username,
@@ -60,7 +72,18 @@ async def user(
         return Person(row.id, username, roles, row.department_id, token)
 
 
+async def set_stored(app: Any, model: Any, record_id: str, **values: Any) -> None:
+    """Set stored columns of one record directly: for what no clock or API can reach (each
+    caller says why)."""
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(model).where(model.id == uuid.UUID(record_id)).values(**values)
+        )
+        await session.commit()
+
+
 async def truncate_all(app: Any) -> None:
+    # Raw SQL on purpose: nothing in the app deletes everything, and each test starts empty.
     tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
     async with app.state.engine.begin() as connection:
         if connection.dialect.name == "postgresql":

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.approval_hall import application_body, make_hall
-from tests.case_bureau import LEGAL_BASIS, Bureau, decision_number, make_bureau
+from tests.case_bureau import LEGAL_BASIS, Bureau, decision_number
 from tests.conftest import AuthedClient, World
 from tests.factories import Person, ticket_body
 
@@ -181,11 +181,6 @@ async def test_approval_materials_come_from_the_applicant_and_the_receiving_cler
 
 
 # Case evidence
-
-
-@pytest.fixture
-async def bureau(world: World) -> Bureau:
-    return await make_bureau(world)
 
 
 @pytest.fixture

@@ -19,19 +19,12 @@ from tests.case_bureau import (
     WARNING_AND_FINE,
     Bureau,
     decision_number,
-    make_bureau,
 )
-from tests.conftest import World
 from tests.factories import Person
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 300
 PDF = b"%PDF-1.4\n" + b"0" * 300
 KINDS = ("photo", "video", "audio", "transcript", "document", "on_site_record")
-
-
-@pytest.fixture
-async def bureau(world: World) -> Bureau:
-    return await make_bureau(world)
 
 
 def _url(case: dict[str, Any], *parts: str) -> str:

@@ -12,8 +12,8 @@ from httpx import AsyncClient
 
 from app.documents.jobs import sweep_documents
 from app.models.base import utcnow
-from tests.approval_hall import PERSON_ID, application_body, make_hall
-from tests.case_bureau import COMPANY, LEGAL_BASIS, PERSON, Bureau, decision_number, make_bureau
+from tests.approval_hall import PERSON_ID, approved, make_hall
+from tests.case_bureau import COMPANY, LEGAL_BASIS, PERSON, Bureau, decision_number
 from tests.conftest import World
 from tests.document_reading import documents, of_kind, serve
 from tests.factories import Person
@@ -23,11 +23,6 @@ FACTS = (
     f"经查，当事人{PERSON['name']}（身份证号{PERSON['id_number']}，电话{PERSON['phone']}，"
     f"住{PERSON['address']}）在人行道上摆摊经营水果，影响行人通行。"
 )
-
-
-@pytest.fixture
-async def bureau(world: World) -> Bureau:
-    return await make_bureau(world)
 
 
 async def decide(bureau: Bureau, party: dict[str, Any] = PERSON, facts: str = FACTS) -> Any:
@@ -139,22 +134,7 @@ async def test_permits_granted_are_published_with_the_applicant_reduced_to_the_s
     world: World, admin: Person, client: AsyncClient
 ) -> None:
     hall = await make_hall(world, admin)
-    application = (
-        await world.as_(hall["citizen"]).post("/api/v1/approvals", json=application_body())
-    ).json()
-    for action, who, body in (
-        ("accept", hall["clerk"], {}),
-        ("recommend", hall["reviewer"], {"opinion": "approve"}),
-        (
-            "approve",
-            hall["leader"],
-            {"valid_until": (date.today() + timedelta(days=90)).isoformat()},
-        ),
-    ):
-        response = await world.as_(who).post(
-            f"/api/v1/approvals/{application['id']}/actions/{action}", json=body
-        )
-        assert response.status_code == 200, response.text
+    application = await approved(world, hall, valid_until=date.today() + timedelta(days=90))
     decision = of_kind(
         await documents(world, hall["clerk"], "approvals", application), "approval_decision"
     )

@@ -5,15 +5,9 @@ from typing import Any
 
 import pytest
 
-from tests.case_bureau import Bureau, make_bureau
-from tests.conftest import World
+from tests.case_bureau import Bureau
 from tests.document_reading import documents, of_kind
 from tests.factories import Person
-
-
-@pytest.fixture
-async def bureau(world: World) -> Bureau:
-    return await make_bureau(world)
 
 
 async def store(bureau: Bureau, admin: Person, body: str, kind: str = "filing_form") -> Any:

@@ -9,15 +9,10 @@ import pytest
 
 from app.models.base import utcnow
 from tests.approval_hall import make_hall
-from tests.case_bureau import COMPANY, LARGE_FINE, LEGAL_BASIS, PERSON, Bureau, make_bureau
+from tests.case_bureau import COMPANY, LARGE_FINE, LEGAL_BASIS, PERSON, Bureau
 from tests.conftest import World
 from tests.document_reading import documents, of_kind, pdf_bytes, pdf_text, text_of
 from tests.factories import Person, ticket_body
-
-
-@pytest.fixture
-async def bureau(world: World) -> Bureau:
-    return await make_bureau(world)
 
 
 async def case_documents(bureau: Bureau, case: dict[str, Any], who: Person | None = None) -> Any:

@@ -18,22 +18,12 @@ from app.approvals.workflow import STATES as APPROVAL_STATES
 from app.cases.export import STATUSES as CASE_STATUSES
 from app.cases.workflow import STATES as CASE_STATES
 from app.models.base import utcnow
-from tests.approval_hall import COMPANY_CODE, PERSON_ID, application_body, make_hall
-from tests.case_bureau import COMPANY, LEGAL_BASIS, PERSON, Bureau, decision_number, make_bureau
+from tests.approval_hall import COMPANY_CODE, PERSON_ID, application_body
+from tests.case_bureau import COMPANY, LEGAL_BASIS, PERSON, Bureau, decision_number
 from tests.conftest import World
 from tests.factories import Person
 
 ZONE = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-async def hall(world: World, admin: Person) -> dict[str, Any]:
-    return await make_hall(world, admin)
-
-
-@pytest.fixture
-async def bureau(world: World) -> Bureau:
-    return await make_bureau(world)
 
 
 def _xlsx(response: Any) -> list[dict[str, Any]]:

@@ -6,10 +6,8 @@ department verifies and rectifies and a supervisor reviews, within 15 working da
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from app.workflow.sweeper import sweep_overdue
-from tests.approval_hall import application_body, make_hall
+from tests.approval_hall import application_body, delivered
 from tests.conftest import World
 from tests.factories import Person, ticket_body
 
@@ -18,22 +16,6 @@ async def _post(world: World, who: Person, url: str, expect: int = 200, **body: 
     answer = await world.as_(who).post(url, json=body)
     assert answer.status_code == expect, answer.text
     return answer.json()
-
-
-@pytest.fixture
-async def hall(world: World) -> dict[str, Any]:
-    return await make_hall(world, await world.user("admin"))
-
-
-async def delivered(world: World, hall: dict[str, Any]) -> dict[str, Any]:
-    application = await _post(
-        world, hall["citizen"], "/api/v1/approvals", 201, **application_body()
-    )
-    url = f"/api/v1/approvals/{application['id']}/actions"
-    await _post(world, hall["clerk"], f"{url}/accept")
-    await _post(world, hall["reviewer"], f"{url}/recommend", opinion="approve")
-    await _post(world, hall["leader"], f"{url}/approve")
-    return dict(await _post(world, hall["clerk"], f"{url}/deliver", method="electronic"))
 
 
 async def test_a_bad_real_name_rating_opens_a_rectification_due_in_15_working_days(

@@ -9,16 +9,11 @@ from app.core.calendar import Period, Unit
 from app.documents.jobs import sweep_documents
 from app.models.base import utcnow
 from app.workflow.engine import agency_calendar
-from tests.approval_hall import application_body, make_hall
-from tests.case_bureau import Bureau, make_bureau, move_dates
+from tests.approval_hall import approved, make_hall
+from tests.case_bureau import Bureau, move_dates
 from tests.conftest import World
 from tests.document_reading import documents, of_kind, pdf_text, serve
 from tests.factories import Person
-
-
-@pytest.fixture
-async def bureau(world: World) -> Bureau:
-    return await make_bureau(world)
 
 
 def ago(days: float) -> datetime:
@@ -254,22 +249,7 @@ async def test_serving_the_approval_decision_delivers_it_on_the_service_date(
     world: World, admin: Person
 ) -> None:
     hall = await make_hall(world, admin)
-    application = (
-        await world.as_(hall["citizen"]).post("/api/v1/approvals", json=application_body())
-    ).json()
-    for action, who, body in (
-        ("accept", hall["clerk"], {}),
-        ("recommend", hall["reviewer"], {"opinion": "approve"}),
-        (
-            "approve",
-            hall["leader"],
-            {"valid_until": (date.today() + timedelta(days=90)).isoformat()},
-        ),
-    ):
-        response = await world.as_(who).post(
-            f"/api/v1/approvals/{application['id']}/actions/{action}", json=body
-        )
-        assert response.status_code == 200, response.text
+    application = await approved(world, hall, valid_until=date.today() + timedelta(days=90))
     decision = of_kind(
         await documents(world, hall["clerk"], "approvals", application), "approval_decision"
     )

@@ -9,7 +9,7 @@ import pytest
 
 from app.integrations.webhook_delivery import deliver_due
 from tests.approval_hall import application_body, make_hall
-from tests.case_bureau import Bureau, make_bureau
+from tests.case_bureau import Bureau
 from tests.conftest import World
 from tests.factories import Person
 from tests.receiver import Receiver, running_receiver
@@ -19,11 +19,6 @@ from tests.receiver import Receiver, running_receiver
 async def receiver() -> AsyncIterator[Receiver]:
     async with running_receiver() as running:
         yield running
-
-
-@pytest.fixture
-async def bureau(world: World) -> Bureau:
-    return await make_bureau(world)
 
 
 async def _api_client(world: World, admin: Person, *scopes: str, **fields: Any) -> dict[str, Any]:
