@@ -43,7 +43,7 @@ TICKET_DEFAULTS: dict[str, Any] = {
     "reply": None, "satisfaction": None, "satisfaction_comment": None, "duplicate_of": None,
     "supervised": 0, "reopen_count": 0, "extended_days": 0, "related_case_id": None,
     "dispatched_at": None, "return_until": None, "assigned_by_ruling": False,
-    "signed_at": None, "replied_at": None, "closed_at": None, "media_url": None,
+    "signed_at": None, "replied_at": None, "closed_at": None,
 }  # fmt: skip
 
 CHANNELS = words.Weighted(
