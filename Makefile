@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --no-emit-index-url --no-emit-find-links --allow-unsafe
 
-.PHONY: run test test-sqlite test-postgres test-pgbouncer pgbouncer lint format migrate migration bench lock fuzz clean fonts
+.PHONY: run test test-sqlite test-postgres test-pgbouncer test-postgres-then-pgbouncer pgbouncer lint format migrate migration bench lock fuzz clean fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,17 +78,17 @@ test-postgres: $(STAMP) fonts
 # a create/action/list/statistics flow per module and the replica routing, through a
 # PgBouncer of its own (bench/pgbouncer.py) in front of GOVFLOW_TEST_POSTGRES_URL (~35 s).
 PGBOUNCER_SMOKE := \
-	tests/test_tickets.py::test_full_life_dispatch_sign_reply_close \
-	tests/test_tickets.py::test_handlers_see_only_their_departments_tickets \
-	tests/test_tickets.py::test_list_filters_and_keyword_search \
-	tests/test_tickets.py::test_statistics_group_rates_and_721_split \
-	tests/test_approvals.py::test_full_path_accept_review_recommend_approve_deliver \
-	tests/test_approvals.py::test_list_filters_and_keyword_search \
-	tests/test_approvals.py::test_statistics_count_each_outcome_and_time_against_the_committed_limit \
-	tests/test_cases.py::test_ordinary_procedure_from_registration_to_closure \
-	tests/test_cases.py::test_two_simultaneous_decisions_with_one_number_let_exactly_one_win \
-	tests/test_cases.py::test_list_filters_by_officer_fine_party_and_keyword \
-	tests/test_cases.py::test_statistics_count_what_the_bureau_reports \
+	tests/test_ticket_intake_and_dispatch.py::test_full_life_dispatch_sign_reply_close \
+	tests/test_ticket_reporter_protection.py::test_handlers_see_only_their_departments_tickets \
+	tests/test_ticket_categories_lists_and_figures.py::test_list_filters_and_keyword_search \
+	tests/test_ticket_categories_lists_and_figures.py::test_statistics_group_rates_and_721_split \
+	tests/test_approval_review_and_decision.py::test_full_path_accept_review_recommend_approve_deliver \
+	tests/test_approval_catalogue_lists_and_figures.py::test_list_filters_and_keyword_search \
+	tests/test_approval_catalogue_lists_and_figures.py::test_statistics_count_each_outcome_and_time_against_the_committed_limit \
+	tests/test_case_filing_and_investigation.py::test_ordinary_procedure_from_registration_to_closure \
+	tests/test_case_hearing_and_decision.py::test_two_simultaneous_decisions_with_one_number_let_exactly_one_win \
+	tests/test_case_lists_and_figures.py::test_list_filters_by_officer_fine_party_and_keyword \
+	tests/test_case_lists_and_figures.py::test_statistics_count_what_the_bureau_reports \
 	tests/test_read_replica.py
 
 pgbouncer:
@@ -103,7 +103,14 @@ test-pgbouncer: $(STAMP) fonts pgbouncer
 		echo "== PgBouncer run skipped: GOVFLOW_TEST_POSTGRES_URL is not set"; \
 	fi
 
-test: lint test-sqlite test-postgres test-pgbouncer
+# The SQLite pass runs beside the PostgreSQL passes (two cores; each pass is one Python
+# process); the PgBouncer pass follows the PostgreSQL one on the same database. -O keeps
+# each pass's output together.
+test: lint
+	$(MAKE) --no-print-directory -O -j2 test-sqlite test-postgres-then-pgbouncer
+
+test-postgres-then-pgbouncer: test-postgres
+	$(MAKE) --no-print-directory test-pgbouncer
 
 # Autogenerate a migration from the models: make migration m="what changed"
 migration: $(STAMP)
