@@ -45,7 +45,7 @@ OWN_ERROR_FORMAT = ("/open311/",)
 PUBLISHED_COMPONENT_NAMES = {
     "app__approvals__schemas__SendBackBody": "app__schemas__approval__SendBackBody",
     "app__approvals__schemas__ServicePublic": "app__schemas__approval__ServicePublic",
-    "app__cases__schemas__ExtendBody": "app__schemas__case__ExtendBody",
+    "app__cases__action_schemas__ExtendBody": "app__schemas__case__ExtendBody",
     "app__tickets__action_schemas__ExtendBody": "app__schemas__ticket_actions__ExtendBody",
 }
 

@@ -226,3 +226,30 @@ async def test_edits_and_escalations_check_the_partys_id_number_too(
     escalation = {"party": wrong, "violation_occurred_on": today().isoformat()}
     refused = await world.as_(handler).post(f"{url}/actions/escalate", json=escalation)
     assert refused.status_code == 422 and "GB 11643" in refused.text
+
+
+async def test_facts_naming_the_party_are_masked_for_those_who_see_the_party_masked(
+    bureau: Bureau,
+) -> None:
+    """The officers' own words name the party: masking the party's fields alone would still
+    tell a masked viewer who it is, and its ID and phone (个人信息保护法 第二十八条)."""
+    written = "张三丰（身份证110101199001011237，电话138-1234-5678）在人行道摆摊。"
+    case = await bureau.create(facts=written)
+    await bureau.act(case, "file", officers=bureau.officers())
+    await bureau.act(
+        case, "conclude", facts=written, legal_basis=LEGAL_BASIS, proposed_penalty=WARNING_AND_FINE
+    )
+    secrets = ("张三丰", "110101199001011237", "138-1234-5678")
+    seen = (await bureau.get(case, bureau.reviewer)).json()["facts"]
+    assert "张**" in seen and "在人行道摆摊" in seen
+    assert not any(secret in seen for secret in secrets)
+    history = str(await bureau.events(case, bureau.reviewer))
+    assert "在人行道摆摊" in history
+    assert not any(secret in history for secret in secrets)
+    exported = await bureau.world.as_(bureau.reviewer).get(
+        "/api/v1/cases/export", params={"format": "csv"}
+    )
+    assert exported.status_code == 200 and "在人行道摆摊" in exported.text
+    assert not any(secret in exported.text for secret in secrets)
+    assert (await bureau.get(case, bureau.inspector)).json()["facts"] == written
+    assert written in str(await bureau.events(case, bureau.leader))

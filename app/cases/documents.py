@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import AwareDatetime
 
+from app.cases.action_schemas import ServeBody
 from app.cases.penalties import hearing_refusal
 from app.cases.rules import (
     PAYMENT_PERIOD,
@@ -19,7 +20,6 @@ from app.cases.rules import (
     payment_owed,
     proposed_terms,
 )
-from app.cases.schemas import ServeBody
 from app.documents.declaration import (
     DisclosureRule,
     DocumentSource,

@@ -6,16 +6,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from app.cases.rules import (
-    PAYMENT_PERIOD,
-    STATEMENT_PERIOD,
-    CaseContext,
-    decided_terms,
-    decision_number_taken,
-    local_day,
-    payment_owed,
-)
-from app.cases.schemas import (
+from app.cases.action_schemas import (
     AppealBody,
     AppealOutcomeBody,
     ConcludeBody,
@@ -25,16 +16,24 @@ from app.cases.schemas import (
     FileBody,
     HearingRecordBody,
     NotifyBody,
-    Officer,
     OnTheSpotBody,
     OpinionBody,
     PaymentBody,
-    Penalty,
     ProceedBody,
     ReasonBody,
     ServeBody,
     TransferBody,
 )
+from app.cases.rules import (
+    PAYMENT_PERIOD,
+    STATEMENT_PERIOD,
+    CaseContext,
+    decided_terms,
+    decision_number_taken,
+    local_day,
+    payment_owed,
+)
+from app.cases.schemas import Officer, Penalty
 from app.core.calendar import Period, Unit
 from app.models.case import CaseOfficer, EnforcementCase
 from app.models.identity import User

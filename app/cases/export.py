@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.actor import Actor
-from app.cases.service import party_view
+from app.cases.service import facts_view, party_view
 from app.cases.stats import PENALTY_KINDS, CaseStats
 from app.models.base import utcnow
 from app.models.case import EnforcementCase
@@ -65,7 +65,7 @@ CASE_COLUMNS = (
     Column("联系电话", _party("phone")),
     Column("违法地点", lambda c, _: c.address),
     Column("所属区", lambda c, _: c.district),
-    Column("违法事实", lambda c, _: c.facts),
+    Column("违法事实", facts_view),
     Column("违法行为发生日期", lambda c, _: c.violation_occurred_on),
     Column("承办部门", lambda c, _: c.department_id),
     Column("程序", _label("procedure", PROCEDURES)),

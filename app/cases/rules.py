@@ -12,6 +12,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import col
 
+from app.cases.action_schemas import (
+    AppealBody,
+    AppealOutcomeBody,
+    DecideBody,
+    FileBody,
+    NotifyBody,
+    OnTheSpotBody,
+    PaymentBody,
+    ProceedBody,
+    ServeBody,
+)
 from app.cases.penalties import (
     Interval,
     PenaltyTerms,
@@ -21,18 +32,7 @@ from app.cases.penalties import (
     on_the_spot_refusal,
     time_barred,
 )
-from app.cases.schemas import (
-    AppealBody,
-    AppealOutcomeBody,
-    DecideBody,
-    FileBody,
-    NotifyBody,
-    OnTheSpotBody,
-    PaymentBody,
-    Penalty,
-    ProceedBody,
-    ServeBody,
-)
+from app.cases.schemas import Penalty
 from app.config import get_settings
 from app.core.calendar import Period, Unit
 from app.errors import Conflict, UnprocessableEntity

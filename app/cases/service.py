@@ -32,6 +32,7 @@ from app.core.masking import (
     mask_id_number,
     mask_name,
     mask_phone,
+    redact_person,
 )
 from app.core.numbering import RecordNumber
 from app.errors import Forbidden, UnprocessableEntity
@@ -87,13 +88,41 @@ def party_view(case: EnforcementCase, actor: Actor) -> PartyPublic:
     return PartyPublic(type=case.party_type, **shown)
 
 
+def _redacted_facts(text: str, case: EnforcementCase) -> str:
+    organisation = case.party_type == "organisation"
+    return redact_person(
+        text,
+        None if organisation else case.party_name,
+        keep=case.party_id_number if organisation else None,
+    )
+
+
+def facts_view(case: EnforcementCase, actor: Actor) -> str | None:
+    """The facts as written by the officers name the party: a viewer who sees the party
+    masked reads them with the party masked too (个人信息保护法 第二十八条)."""
+    if case.facts is None or party_disclosure(case, actor) is Disclosure.FULL:
+        return case.facts
+    return _redacted_facts(case.facts, case)
+
+
 def mask_event_payload(
     payload: dict[str, Any], case: EnforcementCase, actor: Actor
 ) -> dict[str, Any]:
-    """Hides the party in a creation payload, and in edits' before/after values."""
-    return PARTY.apply_payload(
-        payload, party_disclosure(case, actor), organisation=case.party_type == "organisation"
-    )
+    """Hides the party in a creation payload, in edits' before/after values, and where the
+    facts recorded by an action name it."""
+    disclosure = party_disclosure(case, actor)
+    shown = PARTY.apply_payload(payload, disclosure, organisation=case.party_type == "organisation")
+    facts = shown.get("facts")
+    if disclosure is Disclosure.FULL or facts is None:
+        return shown
+    if isinstance(facts, dict):  # an edit: {"before": ..., "after": ...}
+        redacted: Any = {
+            side: _redacted_facts(text, case) if isinstance(text, str) else text
+            for side, text in facts.items()
+        }
+    else:
+        redacted = _redacted_facts(facts, case) if isinstance(facts, str) else facts
+    return {**shown, "facts": redacted}
 
 
 def _penalty(kinds: list[str] | None, fine: Decimal | None, confiscated: str | None) -> Any:
@@ -152,7 +181,8 @@ def _public(
     case: EnforcementCase, actor: Actor, officers: list[OfficerPublic], now: datetime
 ) -> CasePublic:
     return CasePublic(
-        **case.model_dump(exclude={"is_overdue"}),
+        **case.model_dump(exclude={"is_overdue", "facts"}),
+        facts=facts_view(case, actor),
         party=party_view(case, actor),
         location=Location(address=case.address, district=case.district, lat=case.lat, lon=case.lon),
         limitation_ends_on=limitation_ends_on(case.violation_occurred_on, case.serious_harm),

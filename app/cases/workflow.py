@@ -10,6 +10,24 @@ from sqlalchemy import or_
 from sqlmodel import col
 
 from app.cases import effects
+from app.cases.action_schemas import (
+    AppealBody,
+    AppealOutcomeBody,
+    ConcludeBody,
+    DecideBody,
+    EnforcementBody,
+    ExtendBody,
+    FileBody,
+    HearingRecordBody,
+    NotifyBody,
+    OnTheSpotBody,
+    OpinionBody,
+    PaymentBody,
+    ProceedBody,
+    ReasonBody,
+    ServeBody,
+    TransferBody,
+)
 from app.cases.documents import CASE_DOCUMENTS, HearingScheduleBody, hearing_far_enough
 from app.cases.rules import (
     DECISION_PERIOD,
@@ -28,24 +46,6 @@ from app.cases.rules import (
     payment_matches,
     served_after_decision,
     window_closed_or_waived,
-)
-from app.cases.schemas import (
-    AppealBody,
-    AppealOutcomeBody,
-    ConcludeBody,
-    DecideBody,
-    EnforcementBody,
-    ExtendBody,
-    FileBody,
-    HearingRecordBody,
-    NotifyBody,
-    OnTheSpotBody,
-    OpinionBody,
-    PaymentBody,
-    ProceedBody,
-    ReasonBody,
-    ServeBody,
-    TransferBody,
 )
 from app.models.case import EnforcementCase
 from app.workflow.definition import (
