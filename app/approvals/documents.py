@@ -11,17 +11,17 @@ from typing import Any
 
 from app.approvals.rules import EXTENSION_PERIOD
 from app.approvals.schemas import DeliverBody
-from app.documents.declaration import (
+from app.documents.issuing import catalogue
+from app.documents.receipt import service_receipt
+from app.documents.wording import REMEDIES
+from app.workflow.document_declaration import (
     DisclosureRule,
     DocumentSource,
     Recipient,
     ServiceFacts,
     ServiceRule,
-    catalogue,
 )
-from app.documents.declaration import DocumentKind as Kind
-from app.documents.receipt import service_receipt
-from app.documents.wording import REMEDIES
+from app.workflow.document_declaration import DocumentKind as Kind
 
 # 送达 methods as the approval hall records delivery.
 DELIVERY_METHODS = {"by_post": "mail", "electronic": "electronic"}

@@ -20,21 +20,21 @@ from app.cases.rules import (
     payment_owed,
     proposed_terms,
 )
-from app.documents.declaration import (
-    DisclosureRule,
-    DocumentSource,
-    Recipient,
-    ServiceFacts,
-    ServiceRule,
-    catalogue,
-)
-from app.documents.declaration import DocumentKind as Kind
+from app.documents.issuing import catalogue
 from app.documents.receipt import service_receipt
 from app.documents.wording import REMEDIES, penalty_text, yuan
 from app.models.case import EnforcementCase
 from app.schemas.common import ShortText
 from app.workflow.context import ActionContext
 from app.workflow.definition import ActionBody
+from app.workflow.document_declaration import (
+    DisclosureRule,
+    DocumentSource,
+    Recipient,
+    ServiceFacts,
+    ServiceRule,
+)
+from app.workflow.document_declaration import DocumentKind as Kind
 
 HEARING_NOTICE_DAYS = 7  # 第六十四条(二): the party is told at least 7 days before
 

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.calendar import Period, Unit, WorkCalendar
-from app.documents.declaration import DocumentKind, DocumentSource, Recipient
 from app.documents.redaction import public_party, redact, scrub_text
 from app.models.document import Disclosure, Document
+from app.workflow.document_declaration import DocumentKind, DocumentSource, Recipient
 
 PUBLICATION_PERIOD = Period(7, Unit.working_days)
 WITHDRAWAL_PERIOD = Period(3, Unit.working_days)

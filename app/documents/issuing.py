@@ -20,7 +20,6 @@ from app.actor import Actor
 from app.config import Settings
 from app.core.calendar import WorkCalendar
 from app.documents import disclosure
-from app.documents.declaration import DocumentCatalogue, DocumentKind, DocumentSource, RecordView
 from app.documents.numbering import take_number
 from app.documents.rendering import LayoutFailed, Page, render_pdf
 from app.documents.templates import current_template, render_body
@@ -31,6 +30,12 @@ from app.models.identity import Department
 from app.workflow.audit import to_json_value
 from app.workflow.context import ActionContext
 from app.workflow.definition import Action
+from app.workflow.document_declaration import (
+    DocumentCatalogue,
+    DocumentKind,
+    DocumentSource,
+    RecordView,
+)
 
 
 def describe(document: Document) -> dict[str, Any]:
@@ -247,3 +252,8 @@ async def after_action(
         ctx.event_payload["documents"] = issued
     if withdrawn:
         ctx.event_payload["disclosures_withdrawn"] = withdrawn
+
+
+def catalogue(*kinds: DocumentKind) -> DocumentCatalogue:
+    """A workflow's documents, issued by this module after each action that names them."""
+    return DocumentCatalogue({kind.name: kind for kind in kinds}, issue=after_action)

@@ -10,9 +10,9 @@ import string
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.numbering import next_number
-from app.documents.declaration import DocumentKind
 from app.models.document import Document, DocumentNumberRule
 from app.models.identity import Department
+from app.workflow.document_declaration import DocumentKind
 
 DEFAULT_TEMPLATE = "{dept_abbr}{kind_code}〔{year}〕{seq}号"
 FIELDS = frozenset({"dept_abbr", "dept_code", "kind_code", "year", "seq"})

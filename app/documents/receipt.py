@@ -8,8 +8,8 @@ served, to whom, when, how, and who signed; a refusal is recorded with a witness
 from collections.abc import Callable
 from typing import Any
 
-from app.documents.declaration import DocumentKind, DocumentSource, Recipient
 from app.documents.wording import SERVICE_METHODS
+from app.workflow.document_declaration import DocumentKind, DocumentSource, Recipient
 
 
 def _contents(source: DocumentSource) -> dict[str, Any]:

@@ -10,7 +10,7 @@ the party's own data and of anything shaped like an ID or mobile number.
 from typing import Any
 
 from app.core.masking import REDACTED, redact_numbers
-from app.documents.declaration import Recipient
+from app.workflow.document_declaration import Recipient
 
 # Two-character surnames (复姓) that stay whole.
 COMPOUND_SURNAMES = frozenset(

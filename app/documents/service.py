@@ -18,7 +18,6 @@ from sqlmodel import col
 from app.actor import Actor
 from app.config import Settings
 from app.documents import disclosure
-from app.documents.declaration import RecordView, ServiceFacts
 from app.documents.issuing import issue, source_for
 from app.documents.schemas import ServiceBody
 from app.errors import Conflict, UnprocessableEntity
@@ -26,6 +25,7 @@ from app.models.base import utcnow
 from app.models.document import Document, DocumentService
 from app.workflow import engine
 from app.workflow.definition import Workflow
+from app.workflow.document_declaration import RecordView, ServiceFacts
 
 RECEIPT_METHODS = frozenset({"in_person", "left_at_address", "entrusted", "by_post"})
 PUBLICATION_PERIOD = timedelta(days=30)

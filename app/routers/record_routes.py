@@ -25,7 +25,6 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
-from app.documents.declaration import DocumentCatalogue
 from app.errors import problem_responses
 from app.models.audit import Event
 from app.models.base import utcnow
@@ -51,6 +50,7 @@ from app.records.surface import (
 from app.responses import json_response
 from app.workflow import engine
 from app.workflow.definition import SYSTEM_ROLE, Action, ActionBody, NoBody
+from app.workflow.document_declaration import DocumentCatalogue
 from app.workflow.event_view import events_public
 from app.workflow.registry import RecordKind, Registry
 from app.workflow.schemas import EventPublic

@@ -7,9 +7,10 @@ see the reporter (保护举报人).
 
 from typing import Any
 
-from app.documents.declaration import DocumentKind as Kind
-from app.documents.declaration import DocumentSource, Recipient, ServiceRule, catalogue
+from app.documents.issuing import catalogue
 from app.documents.receipt import service_receipt
+from app.workflow.document_declaration import DocumentKind as Kind
+from app.workflow.document_declaration import DocumentSource, Recipient, ServiceRule
 
 
 def reporter(ticket: Any) -> Recipient:

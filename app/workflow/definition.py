@@ -11,7 +11,6 @@ from sqlmodel import col
 
 from app.actor import Actor
 from app.core.calendar import Period
-from app.documents.declaration import DocumentCatalogue
 from app.models.workflow import WorkflowRecord
 from app.workflow.body import ActionBody as ActionBody
 from app.workflow.body import NoBody as NoBody
@@ -24,6 +23,7 @@ from app.workflow.context import (
     RecordT,
     SinceRule,
 )
+from app.workflow.document_declaration import DocumentCatalogue
 
 SYSTEM_ROLE = "system"
 

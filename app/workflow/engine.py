@@ -13,7 +13,6 @@ from app.config import Settings
 from app.core.calendar import WorkCalendar, load_calendar
 from app.core.numbering import RecordNumber
 from app.core.versioning import check_if_match
-from app.documents.issuing import after_action as issue_documents
 from app.errors import (
     Forbidden,
     NotFound,
@@ -332,7 +331,7 @@ async def apply_action(
     ctx.changes.update(changes or {})
     ctx.event_payload.update(event_payload or {})
     if workflow.documents is not None:
-        await issue_documents(workflow.documents, action, ctx)
+        await workflow.documents.issue(workflow.documents, action, ctx)
 
     from_status = record.status
     await _write(

@@ -6,7 +6,7 @@ record as the action leaves it), who receives it, how it is numbered, whether an
 is served and which record fields its service date sets, and whether it is disclosed.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -127,9 +127,14 @@ class DocumentKind:
 
 @dataclass(frozen=True)
 class DocumentCatalogue:
-    """A workflow's documents: the ``documents=`` part of its declaration."""
+    """A workflow's documents: the ``documents=`` part of its declaration.
+
+    ``issue`` is what issues an action's documents in its transaction (app/documents): the
+    engine calls it after the state change, so the engine itself imports no document code.
+    """
 
     kinds: Mapping[str, DocumentKind]
+    issue: Callable[..., Awaitable[None]]
 
     def kind(self, name: str) -> DocumentKind:
         return self.kinds[name]
@@ -141,7 +146,3 @@ class DocumentCatalogue:
             for kind in self.kinds.values()
             if kind.disclosure is not None and action in kind.disclosure.withdrawn_by
         ]
-
-
-def catalogue(*kinds: DocumentKind) -> DocumentCatalogue:
-    return DocumentCatalogue({kind.name: kind for kind in kinds})
