@@ -5,9 +5,12 @@ rather than an IntegrityError turning into a 500.
 """
 
 import uuid
+from collections.abc import Sequence
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import Conflict, UnprocessableEntity
 from app.models.identity import Department
@@ -22,6 +25,18 @@ async def check_department(
             f"{field} names no department",
             code="unknown_department",
             errors=[{"loc": ["body", field], "msg": "no department has this id"}],
+        )
+
+
+async def check_departments(
+    session: AsyncSession, department_ids: Sequence[uuid.UUID], field: str
+) -> None:
+    """Every department a list names exists (one query); the 422 names those that do not."""
+    query = select(col(Department.id)).where(col(Department.id).in_(department_ids))
+    known = set((await session.scalars(query)).all())
+    if unknown := [str(d) for d in department_ids if d not in known]:
+        raise UnprocessableEntity(
+            f"{field}: no department {', '.join(unknown)}", code="unknown_department"
         )
 
 

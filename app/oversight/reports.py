@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from app.actor import Actor
 from app.config import Settings
 from app.core.calendar import load_calendar
+from app.core.catalogue_checks import check_departments
 from app.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from app.models.identity import Department
 from app.models.oversight import ReportProgramme, ReportSubmission
@@ -54,17 +55,7 @@ def unit_ids(programme: ReportProgramme) -> list[uuid.UUID]:
 
 
 async def create_programme(session: AsyncSession, data: ProgrammeCreate) -> ReportProgramme:
-    known = set(
-        (
-            await session.scalars(
-                select(col(Department.id)).where(col(Department.id).in_(data.units))
-            )
-        ).all()
-    )
-    if unknown := [str(u) for u in data.units if u not in known]:
-        raise UnprocessableEntity(
-            f"units: no department {', '.join(unknown)}", code="unknown_department"
-        )
+    await check_departments(session, data.units, "units")
     programme = ReportProgramme(
         code=data.code,
         name=data.name,

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actor import Actor
+from app.core.catalogue_checks import check_departments
 from app.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
-from app.models.identity import Department
 from app.models.oversight import ScorecardRun, ScorecardSchemeRow
 from app.oversight import reports, scorecard_scoring
 from app.oversight.periods import Quarter, parse_assessment_period
@@ -59,17 +59,7 @@ async def get_scheme(session: AsyncSession) -> ScorecardSchemePublic:
 async def set_scheme(
     session: AsyncSession, actor: Actor, scheme: ScorecardScheme
 ) -> ScorecardSchemePublic:
-    known = set(
-        (
-            await session.scalars(
-                select(col(Department.id)).where(col(Department.id).in_(scheme.departments))
-            )
-        ).all()
-    )
-    if unknown := [str(d) for d in scheme.departments if d not in known]:
-        raise UnprocessableEntity(
-            f"departments: no department {', '.join(unknown)}", code="unknown_department"
-        )
+    await check_departments(session, scheme.departments, "departments")
     latest = await session.scalar(select(func.max(col(ScorecardSchemeRow.version))))
     row = ScorecardSchemeRow(
         version=(latest or 0) + 1, definition=scheme.model_dump(mode="json"), created_by=actor.id
