@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     run_scheduler: bool = True
+    # Ticket statistics from per-day rollups (exact at read time, refreshed by the
+    # scheduler); false: one live scan of the period's tickets.
+    stats_rollups: bool = True
     scheduler_interval_seconds: float = Field(default=60.0, gt=0)
     log_json: bool = True
     api_key_grace_seconds: int = Field(default=24 * 3600, ge=0)

@@ -21,7 +21,9 @@ from app.integrations.webhook_delivery import deliver_due
 from app.kinds import REGISTRY
 from app.log_config import configure_logging
 from app.models.base import utcnow
+from app.records.rollups import refresh
 from app.startup import settings_or_exit
+from app.tickets.stats import TICKET_ROLLUP
 from app.workflow.registry import Registry
 from app.workflow.sweeper import sweep_overdue
 
@@ -52,8 +54,28 @@ async def purge_expired_state(sessionmaker: SessionMaker, settings: Settings) ->
     return purged
 
 
+async def refresh_rollups(sessionmaker: SessionMaker, settings: Settings) -> int:
+    """Recount the statistics' days that changed since the last pass (any process may)."""
+    async with sessionmaker() as session:
+        days = await refresh(session, TICKET_ROLLUP, settings.timezone)
+        await session.commit()
+    return days
+
+
 async def run_forever(sessionmaker: SessionMaker, settings: Settings, registry: Registry) -> None:
+    rollups = (
+        [
+            _repeat(
+                "stats_rollups_refreshed",
+                lambda: refresh_rollups(sessionmaker, settings),
+                settings.scheduler_interval_seconds,
+            )
+        ]
+        if settings.stats_rollups
+        else []
+    )
     await asyncio.gather(
+        *rollups,
         _repeat(
             "expired_state_purged",
             lambda: purge_expired_state(sessionmaker, settings),

@@ -6,6 +6,7 @@
     python -m app users deactivate NAME
     python -m app check                         configuration, database, migrations, storage
     python -m app diagrams                      README's workflow diagrams, docs/roles.md
+    python -m app rollups rebuild               recount the statistics' rollups from the records
 
 Settings come from the environment (``GOVFLOW_*``) as for the server. A password is read
 from standard input with ``--password-stdin``; otherwise one is generated and printed once.
@@ -17,9 +18,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.cli import check, setup, users
 from app.cli.context import WORKFLOWS, CommandFailed, database
+from app.records.rollups import rebuild
 from app.startup import settings_or_exit
+from app.tickets.stats import TICKET_ROLLUP
 from app.workflow.diagram import write_documents
 
 
@@ -30,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     setup_command.add_argument("--file", type=Path, required=True)
     commands.add_parser("check", help="check configuration, database, migrations, storage")
     commands.add_parser("diagrams", help="rewrite README's workflow diagrams and docs/roles.md")
+    rollups = commands.add_parser("rollups", help="the statistics' per-day rollups")
+    rollups.add_argument("rollups_command", choices=["rebuild"])
 
     user_commands = commands.add_parser("users", help="manage users").add_subparsers(
         dest="users_command", required=True
@@ -56,6 +63,11 @@ async def _in_database(work: Callable[..., Awaitable[object]], *args: object) ->
     return [str(result)]
 
 
+async def rebuild_rollups(session: AsyncSession) -> str:
+    days = await rebuild(session, TICKET_ROLLUP, settings_or_exit().timezone)
+    return f"rebuilt the ticket statistics' rollups: {days} days"
+
+
 def _run(arguments: argparse.Namespace) -> int:
     if arguments.command == "check":
         findings = asyncio.run(check.run_checks())
@@ -65,6 +77,9 @@ def _run(arguments: argparse.Namespace) -> int:
     if arguments.command == "diagrams":
         for path in write_documents(WORKFLOWS):
             print(f"wrote {path}")
+        return 0
+    if arguments.command == "rollups":
+        print("\n".join(asyncio.run(_in_database(rebuild_rollups))))
         return 0
     password = None
     if getattr(arguments, "password_stdin", False):

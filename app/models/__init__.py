@@ -25,6 +25,7 @@ from app.models.oversight import (
     ReportSubmission,
 )
 from app.models.rating import Rating, Rectification
+from app.models.rollup import RollupWatermark, TicketRollup
 from app.models.ticket import RoutingRule, Ticket, TicketCategory
 from app.models.workflow import NumberSequence
 
@@ -63,10 +64,12 @@ __all__ = [
     "Rectification",
     "ReportProgramme",
     "ReportSubmission",
+    "RollupWatermark",
     "RoutingRule",
     "SQLModel",
     "Ticket",
     "TicketCategory",
+    "TicketRollup",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -3,12 +3,14 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, String, cast, func, select
+from sqlalchemy import Index, String, cast, func, select, text
 from sqlalchemy.orm import column_property, undefer
 from sqlmodel import Field
 
 from app.models.base import UTCDateTime, VersionedTable
 from app.models.workflow import WorkflowRecord
+
+PENDING_CLOCK = text("clock_status = 'running' AND is_overdue = false")
 
 
 class Ticket(WorkflowRecord, table=True):
@@ -22,6 +24,15 @@ class Ticket(WorkflowRecord, table=True):
         Index("ix_tickets_district_created", "district", "created_at", "id"),
         Index("ix_tickets_reporter_phone", "reporter_phone"),
         Index("ix_tickets_duplicate_of", "duplicate_of"),
+        # Statistics' rollups (app/records/rollups.py): the records changed since the last
+        # refresh, and running clocks past their deadline the sweeper has not flagged yet.
+        Index("ix_tickets_updated_at", "updated_at"),
+        Index(
+            "ix_tickets_clock_pending",
+            "due_at",
+            postgresql_where=PENDING_CLOCK,
+            sqlite_where=PENDING_CLOCK,
+        ),
     )
 
     channel: str = Field(max_length=16)

@@ -3,7 +3,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from app.deps import CurrentActor, ReplicaSessionDep
+from app.deps import CurrentActor, ReplicaSessionDep, SettingsDep
 from app.errors import problem_responses
 from app.records.exports import XLSX_TYPE, ExportFormat, table_response
 from app.report_period import FromQuery, ToQuery
@@ -25,11 +25,12 @@ router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
 async def tickets_stats(
     session: ReplicaSessionDep,
     actor: CurrentActor,
+    settings: SettingsDep,
     group_by: TicketGroup = "category",
     date_from: FromQuery = None,
     date_to: ToQuery = None,
 ) -> TicketStats:
-    return await ticket_stats(session, actor, group_by, date_from, date_to)
+    return await ticket_stats(session, actor, group_by, date_from, date_to, settings)
 
 
 TICKET_STATS_HEADERS = [
@@ -49,12 +50,13 @@ TICKET_STATS_HEADERS = [
 async def tickets_stats_export(
     session: ReplicaSessionDep,
     actor: CurrentActor,
+    settings: SettingsDep,
     group_by: TicketGroup = "category",
     date_from: FromQuery = None,
     date_to: ToQuery = None,
     format: ExportFormat = "xlsx",
 ) -> StreamingResponse:
-    stats = await ticket_stats(session, actor, group_by, date_from, date_to)
+    stats = await ticket_stats(session, actor, group_by, date_from, date_to, settings)
     rows: list[list[Any]] = [
         [
             row.group,
