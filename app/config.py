@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # The database URLs point at PgBouncer in transaction mode: no prepared statement may
     # outlive its transaction, and no statement runs outside one.
     db_pgbouncer: bool = False
+    # GET one record and the list pages read rows with SQLAlchemy Core and write their JSON
+    # directly (app/records/core_read.py); false: through the ORM entities and pydantic.
+    core_reads: bool = True
     login_max_failures: int = Field(default=5, ge=1)
     login_lock_seconds: int = Field(default=300, ge=1)
     login_address_max_failures: int = Field(default=20, ge=1)

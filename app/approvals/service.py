@@ -102,21 +102,26 @@ async def render_page(
     return [_public(application, actor, now) for application in applications]
 
 
+def public_fields(application: Any, actor: Actor, _: None, now: datetime) -> dict[str, Any]:
+    """What ApprovalPublic shows beyond (or instead of) the application's columns;
+    ``application`` is an entity or a row (app/records/core_read.py)."""
+    shown: dict[str, Any] = {
+        "applicant": applicant_view(application, actor),
+        "clock_phase": phase_of(application.status),
+        "is_overdue": is_overdue_now(application, now),
+        **phase_deadlines(application),
+        "allowed_actions": engine.allowed_actions(APPROVAL_WORKFLOW, application, actor, now),
+    }
+    if application.channel == "online" and applicant_disclosure(application, actor) != "full":
+        shown["created_by_id"] = None  # the applicant's own account: an id that names them
+    return shown
+
+
 def _public(application: ApprovalApplication, actor: Actor, now: datetime) -> ApprovalPublic:
     fields = application.model_dump(
-        exclude={"is_overdue", "acceptance_due_at", "decision_due_at"}
-        | {name for name in ApprovalApplication.model_fields if name.startswith("applicant_")}
+        exclude={name for name in ApprovalApplication.model_fields if name.startswith("applicant_")}
     )
-    if application.channel == "online" and applicant_disclosure(application, actor) != "full":
-        fields["created_by_id"] = None  # the applicant's own account: an id that names them
-    return ApprovalPublic(
-        **fields,
-        applicant=applicant_view(application, actor),
-        clock_phase=phase_of(application.status),
-        is_overdue=is_overdue_now(application, now),
-        **phase_deadlines(application),
-        allowed_actions=engine.allowed_actions(APPROVAL_WORKFLOW, application, actor, now),
-    )
+    return ApprovalPublic(**{**fields, **public_fields(application, actor, None, now)})
 
 
 def _check_channel(data: ApprovalCreate, actor: Actor) -> str:

@@ -9,6 +9,7 @@ from app.approvals.export import approval_columns, service_names
 from app.approvals.filters import ApprovalFilters, filter_clauses
 from app.approvals.schemas import ApprovalCreate, ApprovalUpdate
 from app.approvals.service import APPROVALS
+from app.records.core_read import RowRendering
 from app.records.exports import Column
 from app.records.surface import Operation, RecordSurface
 
@@ -27,6 +28,7 @@ APPROVAL_SURFACE = RecordSurface(
     update=service.update,
     filter_clauses=filter_clauses,
     render_page=service.render_page,
+    row_rendering=RowRendering(public_fields=service.public_fields),
     export_columns=_columns,
     sheet_title="行政审批",
     create_doc=Operation(

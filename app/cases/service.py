@@ -145,7 +145,7 @@ def _payment_view(case: EnforcementCase, today: date) -> dict[str, Any]:
 
 
 async def officers_of(
-    session: AsyncSession, cases: list[EnforcementCase]
+    session: AsyncSession, cases: list[Any]
 ) -> dict[uuid.UUID, list[OfficerPublic]]:
     """Each case's officers in order, for a whole page in one query."""
     found: dict[uuid.UUID, list[OfficerPublic]] = {case.id: [] for case in cases}
@@ -177,26 +177,35 @@ async def render_page(
     return [_public(case, actor, officers[case.id], now) for case in cases]
 
 
+def public_fields(
+    case: Any, actor: Actor, officers: list[OfficerPublic], now: datetime
+) -> dict[str, Any]:
+    """What CasePublic shows beyond (or instead of) the case's columns; ``case`` is an
+    entity or a row (app/records/core_read.py)."""
+    return {
+        "facts": facts_view(case, actor),
+        "party": party_view(case, actor),
+        "location": Location(
+            address=case.address, district=case.district, lat=case.lat, lon=case.lon
+        ),
+        "limitation_ends_on": limitation_ends_on(case.violation_occurred_on, case.serious_harm),
+        "officers": officers,
+        "proposed_penalty": _penalty(
+            case.proposed_kinds, case.proposed_fine_amount, case.proposed_confiscated
+        ),
+        "penalty": _penalty(case.penalty_kinds, case.penalty_fine_amount, case.penalty_confiscated),
+        "appeal_pending": appeal_pending(case),
+        # Renderers take no settings yet (RecordKind.render): the zone from the global.
+        **_payment_view(case, local_day(now, get_settings().zone)),
+        "is_overdue": is_overdue_now(case, now),
+        "allowed_actions": engine.allowed_actions(CASE_WORKFLOW, case, actor, now),
+    }
+
+
 def _public(
     case: EnforcementCase, actor: Actor, officers: list[OfficerPublic], now: datetime
 ) -> CasePublic:
-    return CasePublic(
-        **case.model_dump(exclude={"is_overdue", "facts"}),
-        facts=facts_view(case, actor),
-        party=party_view(case, actor),
-        location=Location(address=case.address, district=case.district, lat=case.lat, lon=case.lon),
-        limitation_ends_on=limitation_ends_on(case.violation_occurred_on, case.serious_harm),
-        officers=officers,
-        proposed_penalty=_penalty(
-            case.proposed_kinds, case.proposed_fine_amount, case.proposed_confiscated
-        ),
-        penalty=_penalty(case.penalty_kinds, case.penalty_fine_amount, case.penalty_confiscated),
-        appeal_pending=appeal_pending(case),
-        # Renderers take no settings yet (RecordKind.render): the zone from the global.
-        **_payment_view(case, local_day(now, get_settings().zone)),
-        is_overdue=is_overdue_now(case, now),
-        allowed_actions=engine.allowed_actions(CASE_WORKFLOW, case, actor, now),
-    )
+    return CasePublic(**{**case.model_dump(), **public_fields(case, actor, officers, now)})
 
 
 def _check_dates(occurred_on: date, discovered_on: date, zone: ZoneInfo) -> None:

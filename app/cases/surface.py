@@ -5,6 +5,7 @@ from app.cases.export import CASE_COLUMNS
 from app.cases.filters import CaseFilters, filter_clauses
 from app.cases.schemas import CaseCreate, CaseUpdate
 from app.cases.service import CASES
+from app.records.core_read import RowRendering
 from app.records.surface import Operation, RecordSurface
 
 CASE_SURFACE = RecordSurface(
@@ -16,6 +17,9 @@ CASE_SURFACE = RecordSurface(
     update=service.update,
     filter_clauses=filter_clauses,
     render_page=service.render_page,
+    row_rendering=RowRendering(
+        public_fields=service.public_fields, page_extras=service.officers_of
+    ),
     export_columns=CASE_COLUMNS,
     sheet_title="行政处罚案件",
     create_doc=Operation(

@@ -84,7 +84,8 @@ LEGAL_REVIEW = Scope(
     ),
     lambda record, actor: (
         record.status == "legal_review"
-        or (isinstance(record, EnforcementCase) and record.reviewed_by_id == actor.id)
+        # A case's entity or its row (app/records/core_read.py): read by name, not by type.
+        or getattr(record, "reviewed_by_id", None) == actor.id
     ),
 )
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
 from app.config import Settings
+from app.records.core_read import RowRendering
 from app.records.exports import Column
 from app.workflow.registry import RecordKind
 
@@ -57,6 +58,9 @@ class RecordSurface(Generic[R, C, U, F]):
     filter_clauses: Callable[[F, Actor, datetime], list[Any]]
     # A page of records as the caller sees them, in a constant number of statements.
     render_page: Callable[[AsyncSession, list[R], Actor], Awaitable[Sequence[BaseModel]]]
+    # GET one and the list pages without the ORM (Settings.core_reads): what the public
+    # model adds to the kind's columns, the same function ``render_page`` uses.
+    row_rendering: RowRendering
     export_columns: Sequence[Column] | Callable[[AsyncSession], Awaitable[Sequence[Column]]]
     sheet_title: str
     create_doc: Operation

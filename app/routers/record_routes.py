@@ -36,6 +36,7 @@ from app.pagination import (
     decode_sequence_cursor,
     next_cursor_for,
 )
+from app.records.core_read import RowRenderer
 from app.records.exports import XLSX_TYPE, ExportFormat, record_rows, table_response
 from app.records.queries import list_visible, visible_query
 from app.records.surface import (
@@ -210,6 +211,9 @@ def record_router(surface: RecordSurface[Any, Any, Any, Any]) -> APIRouter:
     # A dataclass as its own dependency: FastAPI reads its fields as query parameters and
     # builds it by keyword.
     filters_type = surface.filters
+    rows = RowRenderer(
+        workflow=workflow, public_model=kind.public_model, rendering=surface.row_rendering
+    )
     Filters = Annotated[filters_type, Depends(filters_type)]  # type: ignore[valid-type]
 
     async def create(
@@ -225,13 +229,17 @@ def record_router(surface: RecordSurface[Any, Any, Any, Any]) -> APIRouter:
         session: SessionDep,
         actor: CurrentActor,
         filters: Filters,
+        settings: SettingsDep,
         limit: LimitQuery = DEFAULT_LIMIT,
         cursor: CursorQuery = None,
     ) -> Response:
         clauses = surface.filter_clauses(filters, actor, utcnow())
-        rows = await list_visible(session, workflow, actor, clauses, limit, cursor)
-        items = await surface.render_page(session, rows[:limit], actor)
-        return json_response(Page(items=list(items), next_cursor=next_cursor_for(rows, limit)))
+        if settings.core_reads:
+            query = visible_query(workflow, actor, clauses)
+            return await rows.page(session, query, actor, limit, cursor)
+        records = await list_visible(session, workflow, actor, clauses, limit, cursor)
+        items = await surface.render_page(session, records[:limit], actor)
+        return json_response(Page(items=list(items), next_cursor=next_cursor_for(records, limit)))
 
     async def export(
         request: Request,
@@ -246,7 +254,11 @@ def record_router(surface: RecordSurface[Any, Any, Any, Any]) -> APIRouter:
         rows = record_rows(replica, query, columns, actor, request.app.state.settings.zone)
         return table_response(format, surface.sheet_title, [c.header for c in columns], rows)
 
-    async def read(record_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> Response:
+    async def read(
+        record_id: uuid.UUID, session: SessionDep, actor: CurrentActor, settings: SettingsDep
+    ) -> Response:
+        if settings.core_reads:
+            return await rows.read(session, record_id, actor)
         record = await engine.load_visible(session, workflow, workflow.model, record_id, actor)
         return await render_record(kind, session, record, actor)
 

@@ -1,9 +1,10 @@
 """Hotline tickets: intake, reading, listing, editing, and who sees the reporter."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Row, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -75,17 +76,18 @@ def mask_event_payload(payload: dict[str, Any], ticket: Ticket, actor: Actor) ->
     return REPORTER.apply_payload(payload, reporter_disclosure(ticket, actor))
 
 
-def _read_with_duplicates(ticket: Ticket) -> list[uuid.UUID] | None:
-    """The duplicates read with the ticket (``WITH_DUPLICATES``); None when they were not."""
-    loaded = inspect(ticket).dict  # a loaded column is there, even when NULL
-    if "duplicate_ids" not in loaded:
+def _read_with_duplicates(ticket: Any) -> list[uuid.UUID] | None:
+    """The duplicates read with the ticket (``WITH_DUPLICATES``); None when they were not.
+    ``ticket`` is an entity, or a row of app/records/core_read.py (which always reads them)."""
+    loaded = ticket._mapping if isinstance(ticket, Row) else inspect(ticket).dict
+    if "duplicate_ids" not in loaded:  # a loaded column is there, even when NULL
         return None
     joined = loaded["duplicate_ids"]
     return [uuid.UUID(text) for text in joined.split(",")] if joined else []
 
 
 async def duplicates_of(
-    session: AsyncSession, tickets: list[Ticket]
+    session: AsyncSession, tickets: list[Any]
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
     """The tickets merged into each of ``tickets``: as read with them, or in one query for
     those read without."""
@@ -114,17 +116,25 @@ async def render_page(
     return [_public(ticket, actor, duplicates[ticket.id]) for ticket in tickets]
 
 
-def _public(ticket: Ticket, actor: Actor, duplicates: list[uuid.UUID]) -> TicketPublic:
-    now = utcnow()
-    return TicketPublic(
-        **ticket.model_dump(exclude={"is_overdue"}),
-        location=Location(
+def public_fields(
+    ticket: Any, actor: Actor, duplicates: list[uuid.UUID], now: datetime
+) -> dict[str, Any]:
+    """What TicketPublic shows beyond the ticket's columns; ``ticket`` is an entity or a
+    row (app/records/core_read.py)."""
+    return {
+        "location": Location(
             address=ticket.address, district=ticket.district, lat=ticket.lat, lon=ticket.lon
         ),
-        reporter=reporter_view(ticket, actor),
-        is_overdue=is_overdue_now(ticket, now),
-        duplicates=duplicates,
-        allowed_actions=engine.allowed_actions(TICKET_WORKFLOW, ticket, actor, now),
+        "reporter": reporter_view(ticket, actor),
+        "is_overdue": is_overdue_now(ticket, now),
+        "duplicates": duplicates,
+        "allowed_actions": engine.allowed_actions(TICKET_WORKFLOW, ticket, actor, now),
+    }
+
+
+def _public(ticket: Ticket, actor: Actor, duplicates: list[uuid.UUID]) -> TicketPublic:
+    return TicketPublic(
+        **{**ticket.model_dump(), **public_fields(ticket, actor, duplicates, utcnow())}
     )
 
 

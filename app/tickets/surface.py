@@ -1,5 +1,6 @@
 """The ticket's record routes as data: bodies, filters, export and what the API says."""
 
+from app.records.core_read import RowRendering
 from app.records.surface import Operation, RecordSurface
 from app.tickets import service
 from app.tickets.export import TICKET_COLUMNS
@@ -16,6 +17,9 @@ TICKET_SURFACE = RecordSurface(
     update=service.update,
     filter_clauses=filter_clauses,
     render_page=service.render_page,
+    row_rendering=RowRendering(
+        public_fields=service.public_fields, page_extras=service.duplicates_of
+    ),
     export_columns=TICKET_COLUMNS,
     sheet_title="工单",
     create_doc=Operation(
