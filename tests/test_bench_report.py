@@ -30,6 +30,7 @@ def _config(get: float, create: float, stats_p99: float) -> dict[str, Any]:
             "get_case": _scenario(300, 40),
             "create": _scenario(create, 90),
             "accept": _scenario(120, 90),
+            "file": _scenario(0, 0),  # every request outlasted the scenario
             "list_two_filters": _scenario(300, 45),
             "search": _scenario(200, 160),
             "tasks_mine": _scenario(300, 99),
@@ -81,6 +82,13 @@ def test_two_workers_keep_each_ratio_within_the_tolerance() -> None:
     assert found["[2w vs 1w] GET /tickets/{id} ratio"] is True  # 24% >= 0.9 x 26%
     assert found["[2w vs 1w] POST /tickets ratio"] is False  # 6% < 0.9 x 11%
     assert "[2w vs 1w] ticket sign ratio" not in found  # not measured, not judged
+    assert found["[2w vs 1w] case file ratio"] is None  # one worker completed none
+
+
+def test_a_scenario_that_completed_no_request_misses_its_target() -> None:
+    checks = {check.name: check for check in report.checks(_run(), {})}
+    assert checks["[1w] case file rps vs /healthz"].met is False
+    assert checks["[1w] case file rps vs /healthz"].measured == "no request completed"
 
 
 def test_targets_named_at_a_million_tickets_are_not_judged_at_ten_thousand() -> None:
