@@ -14,6 +14,7 @@ import uuid
 
 import asyncpg
 
+from bench import kind_pools
 from bench.database import BenchDatabase
 from bench.dataset import DAY, EVENT_COLUMNS, HOUR, TICKET_COLUMNS, Person, TicketMaker
 from bench.load_data import LoadPlan, bench_users, read_reference
@@ -82,6 +83,7 @@ async def reset(db: BenchDatabase) -> int:
                 "DELETE FROM tickets WHERE created_by_id = ANY($1::uuid[])", owners
             )
             # The loader writes no outbox rows: everything there came from runs.
+            await kind_pools.reset(connection)
             await connection.execute("TRUNCATE outbox, idempotency_records")
         return int(status.split()[-1])
     finally:
@@ -93,7 +95,14 @@ async def vacuum(db: BenchDatabase) -> None:
     department slowed its work queue (``/tasks/mine``) fourfold until autovacuum came."""
     connection = await db.connect()
     try:
-        await connection.execute("VACUUM (ANALYZE) tickets, events, outbox")
+        await connection.execute(
+            "VACUUM (ANALYZE) tickets, events, outbox"
+            + (
+                ", approvals, cases"
+                if await connection.fetchval("SELECT to_regclass('cases')")
+                else ""
+            )
+        )
     finally:
         await connection.close()
 

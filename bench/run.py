@@ -1,16 +1,20 @@
-"""``make bench``: load, serve as deployed, drive with wrk, report against issue 9's targets.
+"""``make bench``: load, serve as deployed, drive with wrk, report against issue 20's targets.
 
     python -m bench.run
 
 Environment (all optional):
     GOVFLOW_BENCH_DATABASE_URL  postgresql+asyncpg://postgres@127.0.0.1:5432/govflow_bench
     BENCH_TICKETS=1000000       loaded tickets (10000 for the small comparison run)
-    BENCH_SECONDS=12            per scenario; BENCH_STATS_SECONDS=10 per statistic
+    BENCH_SECONDS=10            per scenario; BENCH_STATS_SECONDS=3 per statistic (each
+                                grouping over each kind of period, bench/scenarios.py)
     BENCH_CONNECTIONS=16        wrk connections (2 threads); statistics use one
     BENCH_WORKERS=1,2           uvicorn worker counts, one server each
     BENCH_EXPORT=1              time the full CSV export (on the first worker count)
     BENCH_PROFILE=1             py-spy profiles of the hot endpoints after measuring
     BENCH_SIGN_POOL=20000       dispatched tickets made for the ``sign`` scenario
+    BENCH_ACTION_POOL=3000      submitted approvals (``accept``) and registered cases (``file``)
+    BENCH_AB=1                  the A/B pass: read scenarios again on a server with one lever
+                                off (bench/ab.py LEVERS), beside the same run's figures
     BENCH_RELOAD=1              load again even if the same data is there
     BENCH_SCALE_OUT=1           the same scenarios through PgBouncer, and statistics on a
                                 streaming replica while writes load the primary
@@ -37,12 +41,13 @@ from typing import Any
 
 from app.config import Settings
 from app.identity.security import create_access_token
-from bench import pgbench, pools, report, scale_out, workload, wrk
+from bench import ab, kind_pools, pgbench, pools, report, scale_out, workload, wrk
 from bench.database import BenchDatabase, server_facts
 from bench.export import measure_export
 from bench.load_data import LoadPlan, as_uuid, bench_users, ensure_loaded, read_reference
 from bench.profiling import profile_scenario, py_spy
 from bench.queries import census
+from bench.scenarios import Spec, reads, writes
 from bench.server import Server
 
 
@@ -54,8 +59,8 @@ class Bench:
     def __init__(self) -> None:
         self.db = BenchDatabase.from_env()
         self.plan = LoadPlan.from_env()
-        self.seconds = float(os.environ.get("BENCH_SECONDS", "12"))
-        self.stats_seconds = float(os.environ.get("BENCH_STATS_SECONDS", "10"))
+        self.seconds = float(os.environ.get("BENCH_SECONDS", "10"))
+        self.stats_seconds = float(os.environ.get("BENCH_STATS_SECONDS", "3"))
         self.connections = _env_int("BENCH_CONNECTIONS", 16)
         self.workers = [int(w) for w in os.environ.get("BENCH_WORKERS", "1,2").split(",") if w]
         # PgBouncer and a streaming replica (bench/scale_out.py), with this many workers.
@@ -64,6 +69,9 @@ class Bench:
         self.export = os.environ.get("BENCH_EXPORT", "1") == "1"
         self.profile = os.environ.get("BENCH_PROFILE", "1") == "1" and py_spy() is not None
         self.sign_pool = _env_int("BENCH_SIGN_POOL", 20_000)
+        self.action_pool = _env_int("BENCH_ACTION_POOL", 3_000)
+        self.ab = os.environ.get("BENCH_AB", "1") == "1"
+        self.deep_paths: list[str] = []
         self.workdir = Path(
             os.environ.get("BENCH_WORKDIR") or tempfile.mkdtemp(prefix="govflow-bench-")
         )
@@ -106,7 +114,9 @@ class Bench:
             self.facts = await server_facts(connection)
             self.users = await bench_users(connection)
             self.reference = await read_reference(connection, self.plan.seed)
-            self.tokens = {name: self.token(person.id) for name, person in self.users.items()}
+            self.kind_actors = await kind_pools.ensure_actors(connection)
+            people = self.users | self.kind_actors.people
+            self.tokens = {name: self.token(person.id) for name, person in people.items()}
             self.read_paths = await workload.read_paths(connection)
             self.bodies = await workload.post_bodies(connection, self.plan.seed)
             self.other_kinds = [
@@ -117,6 +127,13 @@ class Bench:
                 )
             ]
             self.timeline_paths = await workload.timeline_paths(connection, self.other_kinds)
+            self.kind_paths = {
+                table: await kind_pools.read_paths(connection, table) for table in self.other_kinds
+            }
+            self.kind_bodies = {
+                table[:-1]: await kind_pools.create_bodies(connection, table[:-1], self.kind_actors)
+                for table in self.other_kinds
+            }
             self.handler_department = as_uuid(
                 await connection.fetchval(
                     "SELECT department_id FROM users WHERE username = 'bench-handler'"
@@ -186,6 +203,12 @@ class Bench:
         )
         return result
 
+    def run_spec(self, server: Server, name: str, spec: Spec, **extra: Any) -> wrk.Result:
+        load = self.one if spec.one else self.load
+        return self.scenario(
+            server, name, spec.lines, load, user=spec.user, **spec.options, **extra
+        )
+
     def measure(self, workers: int, first: bool) -> dict[str, Any]:
         asyncio.run(pools.reset(self.db))
         server = Server(workers, self.server_environment(), self.workdir / f"server-{workers}.log")
@@ -194,65 +217,21 @@ class Bench:
         try:
             server.start()
             print(f"bench: {workers} worker(s) on {server.base_url}", flush=True)
-            health = ["/healthz"]
             warm = wrk.Load(2, self.connections, 3)
             self.scenario(server, "warmup", self.read_paths, warm)
             config["rss_mb"] = {"start": server.rss()}
-            results["healthz"] = self.scenario(server, "healthz", health, self.load, user=None)
-            results["get"] = self.scenario(server, "get", self.read_paths, self.load)
-            results["list_two_filters"] = self.scenario(
-                server, "list_two_filters", workload.two_filter_paths(), self.load
+            self.deep_paths, config["deep_walk_seconds"] = workload.deep_cursor_paths(
+                server.base_url, self.tokens["bench-operator"]
             )
-            deep, walks = workload.deep_cursor_paths(server.base_url, self.tokens["bench-operator"])
-            config["deep_walk_seconds"] = walks
-            if deep:
-                results["list_page_51"] = self.scenario(server, "list_page_51", deep, self.load)
-            results["search"] = self.scenario(
-                server, "search", workload.search_paths(self.plan.seed), self.load
-            )
-            results["tasks_mine"] = self.scenario(
-                server, "tasks_mine", ["/api/v1/tasks/mine"], self.load, user="bench-handler"
-            )
-            for group in workload.STAT_GROUPS:
-                results[f"stats_{group}"] = self.scenario(
-                    server, f"stats_{group}", [workload.stats_path(group)], self.one
-                )
-            for kind in self.other_kinds:  # their own statistics, as a supervisor sees them
-                results[f"stats_{kind}"] = self.scenario(
-                    server,
-                    f"stats_{kind}",
-                    [f"/api/v1/stats/{kind}"],
-                    self.one,
-                    user="bench-supervisor",
-                )
-            if self.timeline_paths:  # the party's whole history, by its indexes
-                results["party_timeline"] = self.scenario(
-                    server, "party_timeline", self.timeline_paths, self.load,
-                    user="bench-supervisor",
-                )  # fmt: skip
+            for name, spec in reads(self).items():
+                results[name] = self.run_spec(server, name, spec)
             if self.export and first:
                 config["export"] = measure_export(server, self.tokens["bench-operator"])
                 print(f"bench:   export {config['export']}", flush=True)
-            results["create"] = self.scenario(
-                server,
-                "create",
-                self.bodies,
-                self.load,
-                user="bench-intake",
-                mode="body",
-                method="POST",
-                path=workload.LIST,
-            )
-            signs = self.sign_paths()
-            results["sign"] = self.scenario(
-                server,
-                "sign",
-                signs,
-                self.load,
-                user="bench-handler",
-                mode="sequence",
-                method="POST",
-            )
+            actions = writes(self)
+            for name, spec in actions.items():
+                results[name] = self.run_spec(server, name, spec)
+                config.setdefault("settle_seconds", {})[name] = server.settle()
             config["rss_mb"]["after"] = server.rss()
             for name in ("get", "list_two_filters", "search"):  # the same again: does RSS grow?
                 self.scenario(server, f"repeat_{name}", self.read_lines(name), self.load)
@@ -265,15 +244,12 @@ class Bench:
                 1,
             )
             if self.profile and first:
+                signs = actions["sign"].lines
                 config["profiles"] = self.profiles(server, signs[results["sign"].requests + 64 :])
         finally:
             server.stop()
             asyncio.run(pools.reset(self.db))
-        healthz = results["healthz"].rps or 1.0
-        config["scenarios"] = {
-            name: {**result.as_dict(), "ratio": round(result.rps / healthz, 4)}
-            for name, result in results.items()
-        }
+        config["scenarios"] = wrk.of_healthz(results)
         config["rss_mb"] = {
             key: ({str(k): v for k, v in value.items()} if isinstance(value, dict) else value)
             for key, value in config["rss_mb"].items()
@@ -380,11 +356,17 @@ class Bench:
         }
         for index, workers in enumerate(self.workers):
             run["configs"][str(workers)] = self.measure(workers, first=index == 0)
+        if self.ab and self.workers:
+            first = str(self.workers[0])
+            run["ab"] = ab.measure(self, self.workers[0], run["configs"][first]["scenarios"])
         if self.scale_out:
             run["scale_out"] = scale_out.measure(self, self.scale_out_workers)
         run["elapsed_seconds"] = round(time.monotonic() - started)
-        report.save(run)
+        runs = report.save(run)
         print("\n" + report.table(run), flush=True)
+        tables = self.workdir / "performance-tables.md"
+        tables.write_text(report.markdown(runs), encoding="utf-8")
+        print(f"\nbench: the Markdown tables for docs/performance.md: {tables}", flush=True)
         print(f"\nbench: wrote {report.RESULTS}; scripts, logs and profiles in {self.workdir}")
         return 0
 

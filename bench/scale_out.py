@@ -24,14 +24,6 @@ if TYPE_CHECKING:
 STATS_EXPORT = "/api/v1/stats/tickets/export?format=csv&group_by=category"
 
 
-def _scenarios(results: dict[str, wrk.Result]) -> dict[str, Any]:
-    healthz = results["healthz"].rps if "healthz" in results else 0.0
-    return {
-        name: {**result.as_dict(), "ratio": round(result.rps / healthz, 4) if healthz else None}
-        for name, result in results.items()
-    }
-
-
 def measure_pgbouncer(bench: "Bench", workers: int) -> dict[str, Any]:
     asyncio.run(pools.reset(bench.db))
     pool_size = 20
@@ -75,7 +67,7 @@ def measure_pgbouncer(bench: "Bench", workers: int) -> dict[str, Any]:
         "pool_mode": "transaction",
         "default_pool_size": pool_size,
         "app_pool_size_per_worker": bench.server_environment().get("GOVFLOW_DB_POOL_SIZE", "10"),
-        "scenarios": _scenarios(results),
+        "scenarios": wrk.of_healthz(results),
     }
 
 

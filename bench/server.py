@@ -147,6 +147,18 @@ class Server:
         """The serving processes' CPU time so far, summed."""
         return sum(cpu_seconds(pid) for pid in self.worker_pids())
 
+    def settle(self, timeout: float = 120.0) -> float:
+        """Wait until the workers are idle (under a tenth of a core over half a second):
+        requests wrk gave up on are still being served, and would be charged to the next
+        scenario. Returns the seconds waited."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            before = self.cpu_seconds()
+            time.sleep(0.5)
+            if self.cpu_seconds() - before < 0.05:
+                break
+        return round(time.monotonic() - started, 1)
+
     def rss(self) -> dict[int, float | None]:
         return {pid: rss_mb(pid) for pid in self.worker_pids()}
 

@@ -3,8 +3,8 @@
 Each scenario's requests come from a file of lines (paths, or JSON bodies): ``random``
 picks a line at random per request, ``sequence`` gives each wrk thread its own stride
 through the lines so no two requests use the same one (each ``sign`` needs a fresh
-ticket), ``body`` posts a random line to one path. The script's ``done`` prints the
-figures as one JSON line, which is what is read back.
+ticket; a fixed ``body`` may go with each), ``body`` posts a random line to one path.
+The script's ``done`` prints the figures as one JSON line, which is what is read back.
 """
 
 import json
@@ -21,6 +21,7 @@ local lines = {{}}
 local counter = 0
 local position = 0
 local nthreads = {threads}
+local body = {body}
 
 function setup(thread)
   thread:set("index", counter)
@@ -43,7 +44,7 @@ function request()
   elseif mode == "sequence" then
     local line = lines[(position % #lines) + 1]
     position = position + nthreads
-    return wrk.format("{method}", line)
+    return wrk.format("{method}", line, nil, body)
   end
   return wrk.format("{method}", lines[math.random(#lines)])
 end
@@ -100,12 +101,20 @@ def script(
     path: str = "/",
     token: str | None = None,
     threads: int = 2,
+    body: str | None = None,
 ) -> Path:
     lines_file = workdir / f"{name}.lines"
     lines_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     auth = f'wrk.headers["Authorization"] = "Bearer {token}"' if token else ""
     lua = LUA.format(
-        name=name, threads=threads, lines=lines_file, auth=auth, mode=mode, method=method, path=path
+        name=name,
+        threads=threads,
+        lines=lines_file,
+        auth=auth,
+        mode=mode,
+        method=method,
+        path=path,
+        body="nil" if body is None else f"[==[{body}]==]",
     )
     script_file = workdir / f"{name}.lua"
     script_file.write_text(lua, encoding="utf-8")
@@ -146,3 +155,12 @@ def run(script_file: Path, base_url: str, load: Load) -> Result:
         errors=errors,
         connections=load.connections,
     )
+
+
+def of_healthz(results: dict[str, Result]) -> dict[str, dict[str, Any]]:
+    """Each scenario's figures with its rate over the same server's ``/healthz``."""
+    healthz = results["healthz"].rps if "healthz" in results else 0.0
+    return {
+        name: {**result.as_dict(), "ratio": round(result.rps / healthz, 4) if healthz else None}
+        for name, result in results.items()
+    }
