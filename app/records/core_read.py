@@ -85,8 +85,8 @@ def converter_for(annotation: Any, metadata: Sequence[Any]) -> Converter | None:
     )
 
     def convert(value: Any) -> Any:
-        if value is None:
-            return None
+        if isinstance(value, BaseModel):  # built by public_fields: valid already
+            return value.model_dump(mode="json")
         return adapter.dump_python(adapter.validate_python(value), mode="json")
 
     return convert
