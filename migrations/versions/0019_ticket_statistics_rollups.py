@@ -56,6 +56,7 @@ def upgrade() -> None:
         "ix_ticket_rollups_read",
         "ticket_rollups",
         ["dimension", "across_departments", "department_id", "day"],
+        postgresql_include=["value", *MEASURES, "handling_seconds", *MODES],
     )
     op.create_index("ix_ticket_rollups_day", "ticket_rollups", ["day"])
     op.create_index("ix_tickets_updated_at", "tickets", ["updated_at"])
