@@ -73,9 +73,11 @@ def _latest_targets() -> list[tuple[str, str]]:
     return targets
 
 
-# Not records: the migrations' own bookkeeping, and the tokens of per-process caches
-# (app/core/process_cache.py), whose loss only makes each process read its copies again.
-NOT_RECORDS = {"alembic_version", "cache_versions"}
+# Not records: the migrations' own bookkeeping, the tokens of per-process caches
+# (app/core/process_cache.py), whose loss only makes each process read its copies again,
+# and the statistics' rollups, counted again from the records by the migration that
+# makes them (app/records/rollups.py).
+NOT_RECORDS = {"alembic_version", "cache_versions", "ticket_rollups", "rollup_watermarks"}
 
 
 def _read_everything(connection: Connection) -> Snapshot:

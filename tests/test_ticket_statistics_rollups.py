@@ -79,8 +79,6 @@ async def _assert_rollups_equal_recount(world: World, people: list[Any]) -> int:
                     recounted = await _stats(world, who, group_by, period)
                 finally:
                     settings.stats_rollups = True
-                if rolled_up != recounted:
-                    print("DIFF", group_by, period, [(a, b) for a, b in zip(rolled_up["rows"], recounted["rows"]) if a != b], rolled_up["resolution_modes"], recounted["resolution_modes"])
                 assert rolled_up == recounted, (who.username, group_by, period)
                 compared += len(recounted["rows"])
     return compared

@@ -25,6 +25,12 @@ class RollupWatermark(SQLModel, table=True):
     refreshed_at: datetime = Field(sa_type=UTCDateTime)
 
 
+MEASURES = (
+    "received", "closed", "open", "overdue", "closed_on_time", "rated", "satisfied", "handled",
+    "handling_seconds", "mode_service", "mode_management", "mode_enforcement",
+)  # fmt: skip
+
+
 class TicketRollup(SQLModel, table=True):
     """Tickets created on ``day`` (city zone) with ``dimension`` = ``value``: per department,
     or over all departments (``across_departments``, ``department_id`` empty)."""

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, and_, cast, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
@@ -195,7 +195,14 @@ async def rolled_up_rows(
     )
     union = parts[0].union_all(*parts[1:]).subquery()
     query = (
-        select(union.c.group, *(func.sum(union.c[name]).label(name) for name in names))
+        select(
+            union.c.group,
+            # Typed as stored: PostgreSQL's sum of bigints is a numeric.
+            *(
+                cast(func.sum(union.c[name]), getattr(table, name).type).label(name)
+                for name in names
+            ),
+        )
         .group_by(union.c.group)
         .order_by(union.c.group)
     )

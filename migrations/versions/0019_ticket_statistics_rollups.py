@@ -4,7 +4,8 @@ Revision ID: 0019
 Revises: 0018
 
 The rollups are counted here from the tickets already stored, set-based (INSERT … SELECT
-per dimension, a day list joined on created_at), in the zone GOVFLOW_TIMEZONE names.
+per dimension, a day list joined on created_at), in the zone GOVFLOW_TIMEZONE names
+(1,000,000 tickets: about two minutes on two busy cores).
 """
 import os
 from collections.abc import Sequence
@@ -56,6 +57,7 @@ def upgrade() -> None:
         "ix_ticket_rollups_read",
         "ticket_rollups",
         ["dimension", "across_departments", "department_id", "day"],
+        postgresql_include=["value", *MEASURES, "handling_seconds", *MODES],
     )
     op.create_index("ix_ticket_rollups_day", "ticket_rollups", ["day"])
     op.create_index("ix_tickets_updated_at", "tickets", ["updated_at"])
@@ -83,6 +85,10 @@ def _backfill() -> None:
     started = utcnow()
     created_at = TICKET_ROLLUP.model.created_at
     first, last = bind.execute(sa.select(sa.func.min(created_at), sa.func.max(created_at))).one()
+    if first is None:
+        # No watermark: statistics read live until the first refresh rebuilds, so tickets
+        # bulk-loaded after this migration (the bench's COPY) are never missed.
+        return
     days = all_days(first, last, zone)
     for statement in recount_statements(TICKET_ROLLUP, bind.dialect.name, days, zone):
         bind.execute(statement)
