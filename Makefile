@@ -116,7 +116,7 @@ test-postgres-then-pgbouncer: test-postgres
 migration: $(STAMP)
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
-# The benchmark of issue 9 against PostgreSQL (GOVFLOW_BENCH_DATABASE_URL); see
+# The benchmark (issue 20's targets) against PostgreSQL (GOVFLOW_BENCH_DATABASE_URL); see
 # docs/performance.md. BENCH_TICKETS=10000 make bench for the small run.
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

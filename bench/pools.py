@@ -102,6 +102,12 @@ async def vacuum(db: BenchDatabase) -> None:
                 if await connection.fetchval("SELECT to_regclass('cases')")
                 else ""
             )
+            # migration 0019's backfill rewrites every rollup row: reads want them visible.
+            + (
+                ", ticket_rollups"
+                if await connection.fetchval("SELECT to_regclass('ticket_rollups')")
+                else ""
+            )
         )
     finally:
         await connection.close()
