@@ -25,7 +25,9 @@ from app.config import Settings
 SessionMaker = async_sessionmaker[AsyncSession]
 
 
-def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+def create_engine(
+    settings: Settings, url: str | None = None, pool_size: int | None = None
+) -> AsyncEngine:
     """The engine for ``url``, by default the primary (``GOVFLOW_DATABASE_URL``)."""
     url = url or settings.database_url
     if url.startswith("sqlite"):
@@ -39,7 +41,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         return engine
     return create_async_engine(
         url,
-        pool_size=settings.db_pool_size,
+        pool_size=pool_size or settings.db_pool_size,
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout_seconds,
         # A ping per checkout is a round trip per request. Without it, the first statement
@@ -85,6 +87,27 @@ def create_replica_engine(settings: Settings) -> AsyncEngine | None:
     return create_engine(settings, settings.read_database_url)
 
 
+# Where a session finds the engine that takes record numbers (``app.core.numbering``).
+NUMBERS_ENGINE = "numbers_engine"
+# Each number is one short statement, so a few connections serve every request of a process.
+NUMBERS_POOL_SIZE = 4
+
+
+def create_numbers_engine(settings: Settings) -> AsyncEngine | None:
+    """The engine record numbers are taken on, each in a transaction of its own that ends
+    with its statement, so the counter's row is never held for a request; None on SQLite,
+    whose one writer holds the database for the whole request anyway (and whose second
+    connection would wait for the request's own). A pool of its own: a request already
+    holds one of the primary's connections, and waiting for a second there can starve."""
+    if settings.database_url.startswith("sqlite"):
+        return None
+    engine = create_engine(settings, pool_size=min(NUMBERS_POOL_SIZE, settings.db_pool_size))
+    # Behind PgBouncer in a transaction, for the reason create_read_sessionmaker gives.
+    return (
+        engine if settings.db_pgbouncer else engine.execution_options(isolation_level="AUTOCOMMIT")
+    )
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers go on while one writer writes; busy_timeout makes a second
     # writer wait instead of failing with "database is locked".
@@ -95,8 +118,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def create_sessionmaker(
+    engine: AsyncEngine, numbers_engine: AsyncEngine | None = None
+) -> SessionMaker:
+    info = {NUMBERS_ENGINE: numbers_engine} if numbers_engine is not None else None
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
 
 
 def create_read_sessionmaker(engine: AsyncEngine, settings: Settings) -> SessionMaker:
@@ -125,20 +151,26 @@ class Sessionmakers:
     # Sessions in a transaction on the replica (or the primary): streaming exports need one.
     replica_stream: SessionMaker
     replica_engine: AsyncEngine | None
+    # Record numbers' own engine (``create_numbers_engine``); None on SQLite.
+    numbers_engine: AsyncEngine | None = None
 
-    async def dispose_replica(self) -> None:
-        if self.replica_engine is not None:
-            await self.replica_engine.dispose()
+    async def dispose_secondary_engines(self) -> None:
+        """The replica's and the record numbers' engines (the primary is the caller's)."""
+        for engine in (self.replica_engine, self.numbers_engine):
+            if engine is not None:
+                await engine.dispose()
 
 
 def create_sessionmakers(engine: AsyncEngine, settings: Settings) -> Sessionmakers:
     replica = create_replica_engine(settings)
+    numbers = create_numbers_engine(settings)
     return Sessionmakers(
-        primary=create_sessionmaker(engine),
+        primary=create_sessionmaker(engine, numbers),
         primary_read=create_read_sessionmaker(engine, settings),
         replica_read=None if replica is None else create_read_sessionmaker(replica, settings),
         replica_stream=create_sessionmaker(replica or engine),
         replica_engine=replica,
+        numbers_engine=numbers,
     )
 
 

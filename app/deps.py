@@ -7,16 +7,18 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
 from app.config import Settings
+from app.core.process_cache import keep_tokens
 from app.core.rate_limit import count_request
 from app.db import SessionMaker, session_scope
 from app.errors import Forbidden, Unauthorized
 from app.identity.security import decode_access_token, token_version_of
 from app.integrations import api_clients
+from app.models.calendar import CacheVersion
 from app.models.identity import User
 from app.workflow.registry import Registry
 
@@ -126,15 +128,24 @@ async def actor_for_api_key(request: Request, session: AsyncSession, api_key: st
 
 # Every request runs it: the columns an actor needs, not a User object, in a statement
 # built once (a new one costs its construction and cache key each time). The token version
-# rides in the same read, so checking a token for revocation costs no round trip.
+# rides in the same read, so checking a token for revocation costs no round trip; so do the
+# process caches' tokens (a row per cached table, a handful), which a write needs for the
+# calendar and would otherwise read in a statement of their own.
 _users = User.__table__  # type: ignore[attr-defined]
-ACTOR_COLUMNS = select(
-    _users.c.username,
-    _users.c.roles,
-    _users.c.department_id,
-    _users.c.is_active,
-    _users.c.token_version,
-).where(_users.c.id == bindparam("user_id"))
+_cache_versions = CacheVersion.__table__  # type: ignore[attr-defined]
+ACTOR_COLUMNS = (
+    select(
+        _users.c.username,
+        _users.c.roles,
+        _users.c.department_id,
+        _users.c.is_active,
+        _users.c.token_version,
+        _cache_versions.c.name.label("cache_name"),
+        _cache_versions.c.token.label("cache_token"),
+    )
+    .select_from(_users.outerjoin(_cache_versions, true()))
+    .where(_users.c.id == bindparam("user_id"))
+)
 
 
 async def actor_for_token(
@@ -150,7 +161,8 @@ async def actor_for_token(
         user_id = uuid.UUID(str(claims["sub"]))
     except ValueError:
         raise Unauthorized("The token is invalid or has expired", code="invalid_token") from None
-    user = (await session.execute(ACTOR_COLUMNS, {"user_id": user_id})).one_or_none()
+    rows = (await session.execute(ACTOR_COLUMNS, {"user_id": user_id})).all()
+    user = rows[0] if rows else None
     if user is None or not user.is_active:
         raise Unauthorized("This account is not active", code="inactive_account")
     if version != user.token_version:
@@ -159,6 +171,7 @@ async def actor_for_token(
             "everywhere): sign in again",
             code="token_revoked",
         )
+    keep_tokens(session, {row.cache_name: row.cache_token for row in rows if row.cache_name})
     return Actor(
         id=user_id,
         kind="user",

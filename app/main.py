@@ -154,7 +154,7 @@ def create_app(settings: Settings, registry: Registry = REGISTRY) -> FastAPI:
         except StartupRefused as error:
             app.state.startup_refused = str(error)
             await engine.dispose()
-            await sessionmakers.dispose_replica()
+            await sessionmakers.dispose_secondary_engines()
             raise
         except (OSError, DBAPIError) as error:
             app.state.startup_refused = (
@@ -162,7 +162,7 @@ def create_app(settings: Settings, registry: Registry = REGISTRY) -> FastAPI:
                 f"{first_line(error)} (`python -m app check` says more)"
             )
             await engine.dispose()
-            await sessionmakers.dispose_replica()
+            await sessionmakers.dispose_secondary_engines()
             raise
         async with contextlib.AsyncExitStack() as stack:
             if settings.run_scheduler:
@@ -171,7 +171,7 @@ def create_app(settings: Settings, registry: Registry = REGISTRY) -> FastAPI:
                 )
             yield
         await engine.dispose()
-        await sessionmakers.dispose_replica()
+        await sessionmakers.dispose_secondary_engines()
 
     app = FastAPI(
         title="govflow",

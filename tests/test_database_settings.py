@@ -48,7 +48,7 @@ async def test_a_replica_url_gets_an_engine_of_its_own_for_reads_and_exports() -
     assert makers.replica_read.kw["bind"].url.host == "replica"
     assert makers.replica_stream.kw["bind"].url.host == "replica"
     assert makers.primary.kw["bind"].url.host == "db"
-    await makers.dispose_replica()
+    await makers.dispose_secondary_engines()
     await engine.dispose()
 
 

@@ -2,6 +2,10 @@
 
 docs/performance.md measures these requests under load; a change that makes one of them
 send more statements fails here first, with the statements listed.
+
+On PostgreSQL an action's UPDATE, its event and its outbox message are one statement, and a
+create's event and outbox message another (``app.workflow.audit.append_after``); SQLite has
+no data-modifying CTEs, and no round trips to save, so it sends them one by one.
 """
 
 from collections.abc import Iterator
@@ -10,12 +14,27 @@ from typing import Any
 
 from sqlalchemy import event
 
-from tests.approval_hall import application_body, make_hall
+from tests.approval_hall import act, application_body, apply_for, make_hall
 from tests.case_bureau import make_bureau
 from tests.conftest import World
 from tests.factories import Person, ticket_body
 
 PAGE = 20
+
+
+def on_postgres(app: Any) -> bool:
+    return bool(app.state.engine.dialect.name == "postgresql")
+
+
+def budget_for(app: Any, postgres: dict[str, int], sqlite_more: dict[str, int]) -> dict[str, int]:
+    """The PostgreSQL budget, or SQLite's: ``sqlite_more`` statements more per request."""
+    if on_postgres(app):
+        return postgres
+    return {name: count + sqlite_more.get(name, 0) for name, count in postgres.items()}
+
+
+def over_budget(sent: dict[str, list[str]], budget: dict[str, int]) -> dict[str, list[str]]:
+    return {name: statements for name, statements in sent.items() if len(statements) > budget[name]}
 
 
 @contextmanager
@@ -41,7 +60,13 @@ async def test_hot_ticket_requests_stay_within_their_statements(world: World) ->
     warm = await api.post("/api/v1/tickets", json=ticket_body())  # fills the process caches
     to_department = {"department_id": str(department["id"])}
     await api.post(f"/api/v1/tickets/{warm.json()['id']}/actions/dispatch", json=to_department)
-    budget = {"create": 6, "get": 2, "list": 2, "dispatch": 7, "sign": 6}
+    # The actor's row brings the process caches' tokens (the calendar's) along; an action
+    # is its locked read, then one statement. Dispatch reads the receiving department.
+    budget = budget_for(
+        world.app,
+        {"create": 4, "get": 2, "list": 2, "dispatch": 4, "sign": 3},
+        {"create": 1, "dispatch": 2, "sign": 2},
+    )
     sent: dict[str, list[str]] = {}
     with statements_of(world.app) as create:
         ticket = (await api.post("/api/v1/tickets", json=ticket_body())).json()
@@ -62,8 +87,33 @@ async def test_hot_ticket_requests_stay_within_their_statements(world: World) ->
         response = await handler_api.post(f"{url}/actions/sign", json={})
         assert response.status_code == 200, response.text
     sent["sign"] = sign
-    over = {name: statements for name, statements in sent.items() if len(statements) > budget[name]}
-    assert not over, over
+    assert not over_budget(sent, budget), sent
+
+
+async def test_an_application_and_a_case_and_their_first_actions_stay_within_their_statements(
+    world: World, admin: Person
+) -> None:
+    hall = await make_hall(world, admin)
+    bureau = await make_bureau(world)
+    await act(world, hall["clerk"], await apply_for(world, hall["citizen"]), "accept")
+    await bureau.filed()  # fills the process caches
+    budget = budget_for(
+        world.app,
+        # accept issues its notice (受理通知书) and file its officers' rows and documents:
+        # their own statements, beside the engine's three.
+        {"apply": 5, "accept": 12, "create case": 5, "file": 18},
+        {"apply": 1, "accept": 2, "create case": 1, "file": 2},
+    )
+    sent: dict[str, list[str]] = {}
+    with statements_of(world.app) as sent["apply"]:
+        application = await apply_for(world, hall["citizen"])
+    with statements_of(world.app) as sent["accept"]:
+        await act(world, hall["clerk"], application, "accept")
+    with statements_of(world.app) as sent["create case"]:
+        case = await bureau.create()
+    with statements_of(world.app) as sent["file"]:
+        await bureau.act(case, "file", officers=bureau.officers())
+    assert not over_budget(sent, budget), sent
 
 
 async def _listing_statements(

@@ -3,8 +3,9 @@ category catalogue), kept true however many processes serve.
 
 Every change of such a table writes a new token for it (``cache_versions``) in the same
 transaction. A request reads all the tokens in one statement, the first time it needs a
-copy; a copy whose token still matches is used, any other is read again. A rolled-back
-change leaves the old token, so no process keeps a copy of rows that never were.
+copy (or with its actor's row, ``app.deps``); a copy whose token still matches is used, any
+other is read again. A rolled-back change leaves the old token, so no process keeps a copy
+of rows that never were.
 """
 
 import uuid
@@ -22,6 +23,12 @@ T = TypeVar("T")
 
 _TOKENS = "cache_tokens"  # the request's tokens, in its session's ``info``
 _ALL_TOKENS = select(col(CacheVersion.name), col(CacheVersion.token))
+
+
+def keep_tokens(session: AsyncSession, tokens: dict[str, uuid.UUID]) -> None:
+    """The tokens, read by another statement of the request (the actor's, for one round
+    trip fewer): the request's copies are checked against these."""
+    session.info[_TOKENS] = tokens
 
 
 async def _tokens(session: AsyncSession) -> dict[str, uuid.UUID]:

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from asgi_correlation_id import correlation_id
 from pydantic import BaseModel
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import CTE, Insert, bindparam, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -122,9 +122,83 @@ def outbox_actor(event: Event) -> dict[str, Any]:
 
 # Written with Core, not added to the session: the unit of work's bookkeeping for two rows
 # nobody reads back in the request costs more than the inserts themselves.
-_EVENT_COLUMNS = tuple(column.name for column in Event.__table__.columns if column.name != "id")  # type: ignore[attr-defined]
-_INSERT_EVENT = insert(Event.__table__)  # type: ignore[attr-defined]
-_INSERT_OUTBOX = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
+_EVENTS = Event.__table__  # type: ignore[attr-defined]
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_EVENT_COLUMNS = tuple(column.name for column in _EVENTS.columns if column.name != "id")
+_OUTBOX_COLUMNS = tuple(column.name for column in _OUTBOX.columns if column.name != "id")
+_INSERT_EVENT = insert(_EVENTS)
+_INSERT_OUTBOX = insert(_OUTBOX)
+
+
+def _outbox_row(
+    event: Event, department_id: uuid.UUID | None, record_summary: dict[str, Any]
+) -> dict[str, Any]:
+    return dict(
+        event_id=event.event_id,
+        event_type=f"{event.kind}.{event.action}",
+        kind=event.kind,
+        record_id=event.record_id,
+        department_id=department_id,
+        payload=to_json_value(
+            {
+                **record_summary,
+                "event": {
+                    "id": event.event_id,
+                    "seq": event.seq,
+                    "action": event.action,
+                    "from_status": event.from_status,
+                    "to_status": event.to_status,
+                    "actor": outbox_actor(event),
+                    "occurred_at": event.occurred_at,
+                },
+            }
+        ),
+        created_at=utcnow(),
+        dispatched_at=None,
+    )
+
+
+def appends_in_one_statement(session: AsyncSession) -> bool:
+    """PostgreSQL takes INSERTs (and an UPDATE) in the CTEs of one statement, one round
+    trip; SQLite has no data-modifying CTEs and no round trips to save."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _params(prefix: str, table: Any, names: tuple[str, ...]) -> list[Any]:
+    return [bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in names]
+
+
+def append_after(change: CTE | None) -> Insert:
+    """One statement that inserts the event and its outbox message, once for each row the
+    data-modifying ``change`` (a CTE with RETURNING) returns, or once without one; it
+    returns the outbox row's event id, so none came back when the change changed nothing.
+    Its parameters are ``append_params``'. Built once per change, then only executed."""
+    event_values = _params("event_", _EVENTS, _EVENT_COLUMNS)
+    if change is None:
+        appending = _INSERT_EVENT.values(dict(zip(_EVENT_COLUMNS, event_values, strict=True)))
+    else:
+        appending = _INSERT_EVENT.from_select(
+            _EVENT_COLUMNS, select(*event_values).select_from(change)
+        )
+    appended = appending.returning(_EVENTS.c.event_id).cte("appended")
+    outbox_values = _params("outbox_", _OUTBOX, _OUTBOX_COLUMNS)
+    statement = _INSERT_OUTBOX.from_select(
+        _OUTBOX_COLUMNS, select(*outbox_values).select_from(appended)
+    ).returning(_OUTBOX.c.event_id)
+    return statement.add_cte(*([change] if change is not None else []), appended)
+
+
+def append_params(
+    event: Event, department_id: uuid.UUID | None, record_summary: dict[str, Any]
+) -> dict[str, Any]:
+    outbox = _outbox_row(event, department_id, record_summary)
+    return {
+        **{f"event_{name}": getattr(event, name) for name in _EVENT_COLUMNS},
+        **{f"outbox_{name}": outbox[name] for name in _OUTBOX_COLUMNS},
+    }
+
+
+_APPEND = append_after(None)
 
 
 async def append_event(
@@ -134,33 +208,11 @@ async def append_event(
     record_summary: dict[str, Any],
 ) -> None:
     """Insert the event and its outbox message, in the request's transaction."""
+    if appends_in_one_statement(session):
+        await session.execute(_APPEND, append_params(event, department_id, record_summary))
+        return
     await session.execute(_INSERT_EVENT, {name: getattr(event, name) for name in _EVENT_COLUMNS})
-    await session.execute(
-        _INSERT_OUTBOX,
-        dict(
-            event_id=event.event_id,
-            event_type=f"{event.kind}.{event.action}",
-            kind=event.kind,
-            record_id=event.record_id,
-            department_id=department_id,
-            payload=to_json_value(
-                {
-                    **record_summary,
-                    "event": {
-                        "id": event.event_id,
-                        "seq": event.seq,
-                        "action": event.action,
-                        "from_status": event.from_status,
-                        "to_status": event.to_status,
-                        "actor": outbox_actor(event),
-                        "occurred_at": event.occurred_at,
-                    },
-                }
-            ),
-            created_at=utcnow(),
-            dispatched_at=None,
-        ),
-    )
+    await session.execute(_INSERT_OUTBOX, _outbox_row(event, department_id, record_summary))
 
 
 @dataclass(frozen=True)

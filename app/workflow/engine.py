@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select, update
+from sqlalchemy import ColumnElement, Insert, Select, bindparam, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,7 +22,14 @@ from app.errors import (
 )
 from app.models.base import utcnow
 from app.models.workflow import WorkflowRecord
-from app.workflow.audit import ChainHead, append_event, new_event
+from app.workflow.audit import (
+    ChainHead,
+    append_after,
+    append_event,
+    append_params,
+    appends_in_one_statement,
+    new_event,
+)
 from app.workflow.clock import clock_changes
 from app.workflow.context import NO_HANDOVERS, ActionContext, Handovers
 from app.workflow.definition import (
@@ -134,16 +141,18 @@ async def load_visible(
     return record
 
 
-def record_summary(workflow: Workflow, record: WorkflowRecord) -> dict[str, Any]:
-    """What the outbox carries about a record: no personal data, receivers fetch the rest."""
+_SUMMARISED = ("id", "number", "status", "version", "department_id", "due_at")
+
+
+def record_summary(
+    workflow: Workflow, record: WorkflowRecord, written: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the outbox carries about a record (as ``written`` leaves it): no personal
+    data, receivers fetch the rest."""
+    written = written or {}
     return {
         "kind": workflow.name,
-        "id": record.id,
-        "number": record.number,
-        "status": record.status,
-        "version": record.version,
-        "department_id": record.department_id,
-        "due_at": record.due_at,
+        **{name: written.get(name, getattr(record, name)) for name in _SUMMARISED},
     }
 
 
@@ -174,8 +183,8 @@ async def create(
             for name, value in (await clock_changes(ctx, effect)).items():
                 setattr(record, name, value)
     if number is not None:
-        # Taken last: the counter's row stays locked until this transaction commits, and
-        # every other create of the same counter waits for it from here on.
+        # Taken last: where the counter is the transaction's (SQLite), its row stays locked
+        # until this transaction commits (app/core/numbering.py).
         record.number = await number.take(session)
     event = new_event(
         kind=workflow.name,
@@ -240,6 +249,23 @@ async def _write(
         "last_event_seq": event.seq,
         "last_event_hash": event.hash,
     }
+    if appends_in_one_statement(session) and all(name in _columns(model) for name in written):
+        department_id = written.get("department_id", record.department_id)
+        appended = await session.execute(
+            _change_and_append(model, tuple(written), expect_status is not None),
+            {
+                "where_id": record.id,
+                "where_version": record.version,
+                "where_status": expect_status,
+                **{f"set_{name}": value for name, value in written.items()},
+                **append_params(event, department_id, record_summary(workflow, record, written)),
+            },
+        )
+        if appended.first() is None:
+            await _refuse_lost_race(session, workflow, record, actor)
+        for name, value in written.items():
+            set_committed_value(record, name, value)
+        return
     conditions = [model.id == record.id, model.version == record.version]
     if expect_status is not None:
         conditions.append(model.status == expect_status)
@@ -255,6 +281,37 @@ async def _write(
         set_committed_value(record, name, value)
     await append_event(session, event, record.department_id, record_summary(workflow, record))
     await session.flush()
+
+
+def _columns(model: Any) -> Any:
+    return model.__table__.c
+
+
+_CHANGES_AND_APPENDS: dict[tuple[str, tuple[str, ...], bool], Insert] = {}
+
+
+def _change_and_append(model: Any, names: tuple[str, ...], with_status: bool) -> Insert:
+    """The record's conditional UPDATE, its event and its outbox message in one statement
+    (PostgreSQL): one round trip where there were three. Nothing is appended when the
+    UPDATE matched no row. Built once per table and set of written columns."""
+    key = (model.__tablename__, names, with_status)
+    if key not in _CHANGES_AND_APPENDS:
+        table = model.__table__
+        conditions = [
+            table.c.id == bindparam("where_id"),
+            table.c.version == bindparam("where_version"),
+        ]
+        if with_status:
+            conditions.append(table.c.status == bindparam("where_status"))
+        change = (
+            update(table)
+            .where(*conditions)
+            .values({name: bindparam(f"set_{name}", type_=table.c[name].type) for name in names})
+            .returning(table.c.id)
+            .cte("changed")
+        )
+        _CHANGES_AND_APPENDS[key] = append_after(change)
+    return _CHANGES_AND_APPENDS[key]
 
 
 async def _refuse_lost_race(
