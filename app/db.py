@@ -5,6 +5,7 @@ dependency commits when the endpoint returns and rolls back when it raises, so
 services only ``flush()`` and a request never leaves anything half-written.
 """
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import Insert, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -180,7 +182,10 @@ async def session_scope(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSessio
             yield session
             await session.commit()
         except BaseException:
-            await session.rollback()
+            # A connection the database dropped has no transaction left to undo; the error
+            # that ended the request (a 503 by then) is what it answers, not the rollback's.
+            with contextlib.suppress(DBAPIError):
+                await session.rollback()
             raise
 
 
