@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from app.models.base import utcnow
-from tests.approval_hall import make_hall
+from tests.approval_hall import accepted_application, application_body, make_hall
 from tests.case_bureau import COMPANY, LARGE_FINE, LEGAL_BASIS, PERSON, Bureau
 from tests.conftest import World
 from tests.document_reading import documents, of_kind, pdf_bytes, pdf_text, text_of
@@ -395,3 +395,24 @@ async def test_a_correction_is_a_new_document_superseding_the_old_and_both_are_k
     assert old["disclosure"]["status"] == "withdrawn"
     again = await bureau.world.as_(bureau.inspector).post(url, json=body)
     assert again.status_code == 422 and again.json()["code"] == "document_superseded"
+
+
+async def test_a_name_outside_gb2312_is_written_in_the_document(world: World, admin: Person) -> None:
+    # Documents are drawn with the font's GB 2312 subset when it has every character;
+    # 喆 and 堃 (GBK, not GB 2312) send the document to the whole font.
+    hall = await make_hall(world, admin)
+    for name in ("王建国", "陶喆", "李堃"):
+        applicant = {**application_body()["applicant"], "name": name}
+        application = await accepted_application(world, hall, applicant=applicant)
+        listing = await documents(world, hall["clerk"], "approvals", application)
+        notice = of_kind(listing, "acceptance_notice")
+        assert name in await pdf_text(world, hall["clerk"], "approvals", application, notice)
+
+
+def test_the_font_subset_serves_common_text_and_the_whole_font_the_rest() -> None:
+    from app.documents.common_font import font_for
+    from app.documents.rendering import font_path
+
+    full = font_path()
+    assert font_for(full, "行政处罚决定书（2026）第1号：罚款。") != full
+    assert font_for(full, "当事人陶喆") == full

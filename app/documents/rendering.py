@@ -16,6 +16,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TextEmphasis
 from fpdf.errors import FPDFException
 
+from app.documents.common_font import font_for
 from app.errors import ServiceUnavailable
 
 FONT_CANDIDATES = (
@@ -55,6 +56,10 @@ class Page:
     number: str
     issued_on: str  # as the document writes it, 2026年12月2日
     issued_at: datetime
+
+
+# What the page writes besides the document's own text: the footer and the seal box.
+DRAWN = "第页共（印章）0123456789"
 
 
 class _Document(FPDF):
@@ -112,8 +117,10 @@ def _lay_out(pdf: _Document, page: Page, body_html: str, font: str | None) -> by
     pdf.set_margins(25, 20, 25)
     pdf.set_auto_page_break(True, margin=22)
     # One face only: parsing a CJK font is most of a render's cost, so <b> and
-    # <strong> keep the regular face (PLAIN_EMPHASIS) instead of loading a bold one.
-    pdf.add_font(FAMILY, "", str(font_path(font)))
+    # <strong> keep the regular face (PLAIN_EMPHASIS) instead of loading a bold one,
+    # and the face is the font's GB 2312 subset whenever that draws the whole text.
+    text = "".join((page.agency, page.title, page.number, page.issued_on, body_html, DRAWN))
+    pdf.add_font(FAMILY, "", str(font_for(font_path(font), text)))
     pdf.set_creation_date(page.issued_at)
     pdf.set_title(f"{page.title} {page.number}")
     pdf.set_author(page.agency)
