@@ -397,7 +397,9 @@ async def test_a_correction_is_a_new_document_superseding_the_old_and_both_are_k
     assert again.status_code == 422 and again.json()["code"] == "document_superseded"
 
 
-async def test_a_name_outside_gb2312_is_written_in_the_document(world: World, admin: Person) -> None:
+async def test_a_name_outside_gb2312_is_written_in_the_document(
+    world: World, admin: Person
+) -> None:
     # Documents are drawn with the font's GB 2312 subset when it has every character;
     # 喆 and 堃 (GBK, not GB 2312) send the document to the whole font.
     hall = await make_hall(world, admin)

@@ -81,7 +81,7 @@ def common_font(full: Path) -> tuple[Path, frozenset[int]] | None:
             font.close()
     # The subset only saves time: whatever fails in fontTools or on the disk, the whole
     # font still renders every document.
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         log.warning("document_font_subset_failed", font=str(full), error=str(error))
         return None
     return target, drawn
