@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import structlog
-from fontTools import subset, ttLib
+from fontTools import subset, ttLib  # type: ignore[import-untyped]
 
 log = structlog.get_logger(__name__)
 # Part of the cached file's name: a change to what goes into the subset builds a new one.
