@@ -27,6 +27,7 @@ from app.records.rollups import (
     local_day,
     pending_late,
 )
+from app.records.stats_sql import created_between
 from app.workflow import engine
 from app.workflow.definition import ALL, DEPARTMENT, Workflow
 
@@ -87,12 +88,7 @@ def _ranges(days: list[date], zone: ZoneInfo) -> list[tuple[datetime, datetime]]
 
 
 def _between(model: Any, start: datetime | None, end: datetime | None) -> ColumnElement[bool]:
-    clauses = []
-    if start is not None:
-        clauses.append(model.created_at >= start)
-    if end is not None:
-        clauses.append(model.created_at < end)
-    return and_(true(), *clauses)
+    return and_(true(), *created_between(model.created_at, start, end))
 
 
 async def _plan(
