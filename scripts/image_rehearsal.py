@@ -13,6 +13,7 @@ The installed dependencies are kept in ``.venv/image-rehearsal/<lock hash>`` bet
 Needs root (to run the server as the image's uid). Run: ``python scripts/image_rehearsal.py``.
 """
 
+import fcntl
 import hashlib
 import os
 import secrets
@@ -118,21 +119,29 @@ def installed_dependencies(stage: FinalStage) -> Path:
     if not installs or "--require-hashes" not in installs[0]:
         raise SystemExit("the build stage does not install requirements.lock with --require-hashes")
     lock = (ROOT / "requirements.lock").read_bytes()
-    venv = ROOT / ".venv" / "image-rehearsal" / hashlib.sha256(lock).hexdigest()[:16]
-    if not (venv / ".complete").exists():
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True)
-        pip = [
-            str(venv / "bin" / "pip"),
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-warn-script-location",
-        ]
-        subprocess.run(
-            [*pip, "--require-hashes", "--no-deps", "-r", "requirements.lock"], cwd=ROOT, check=True
-        )
-        (venv / ".complete").touch()
+    venvs = ROOT / ".venv" / "image-rehearsal"
+    venv = venvs / hashlib.sha256(lock).hexdigest()[:16]
+    venvs.mkdir(parents=True, exist_ok=True)
+    # `make test` runs two passes side by side: one builds, the other waits for it, so
+    # neither installs into a half-built venv.
+    with open(venvs / f"{venv.name}.lock", "w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        if not (venv / ".complete").exists():
+            shutil.rmtree(venv, ignore_errors=True)
+            subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True)
+            pip = [
+                str(venv / "bin" / "pip"),
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-warn-script-location",
+            ]
+            subprocess.run(
+                [*pip, "--require-hashes", "--no-deps", "-r", "requirements.lock"],
+                cwd=ROOT,
+                check=True,
+            )
+            (venv / ".complete").touch()
     return venv
 
 
