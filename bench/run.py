@@ -223,6 +223,8 @@ class Bench:
             self.deep_paths, config["deep_walk_seconds"] = workload.deep_cursor_paths(
                 server.base_url, self.tokens["bench-operator"]
             )
+            # Statistics read rollups as the worker keeps them, every scheduler interval.
+            config["rollup_refresh_seconds"] = self.db.refresh_rollups()
             for name, spec in reads(self).items():
                 results[name] = self.run_spec(server, name, spec)
             if self.export and first:

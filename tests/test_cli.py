@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from httpx import AsyncClient
+from sqlalchemy import func, select
 
 from app.approvals.schemas import ApprovalCreate
+from app.models.rollup import TicketRollup
 from tests.conftest import DATABASE_URL, ROOT, World
 from tests.factories import Person
+from tests.hotline import create
 
 EXAMPLE = ROOT / "docs" / "examples" / "org.yaml"
 STRONG = "湖畔 晨跑 七点 整 好"
@@ -173,3 +176,31 @@ def test_bad_setting_stops_start_up_in_one_line(tmp_path: Path) -> None:
         "govflow cannot start: GOVFLOW_SECRET_KEY must be set to a random value of at least "
         "32 characters in production"
     ]
+
+
+async def _received_in_rollups(world: World) -> int:
+    async with world.app.state.sessionmaker() as session:
+        total = await session.scalar(
+            select(func.sum(TicketRollup.received)).where(
+                TicketRollup.dimension == "category", TicketRollup.across_departments.is_(True)
+            )
+        )
+    return int(total or 0)
+
+
+async def test_rollups_rebuild_then_refresh_count_what_was_written_since(
+    world: World, hotline: dict[str, Any]
+) -> None:
+    for _ in range(2):
+        await create(world, hotline["operator"])
+    rebuilt = govflow("rollups", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "rebuilt the ticket statistics' rollups" in rebuilt.stdout
+    assert await _received_in_rollups(world) == 2
+
+    await create(world, hotline["operator"])
+    assert await _received_in_rollups(world) == 2  # nothing counts it until a refresh
+    refreshed = govflow("rollups", "refresh")
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert re.search(r"refreshed .* 1 days recounted", refreshed.stdout), refreshed.stdout
+    assert await _received_in_rollups(world) == 3

@@ -7,6 +7,7 @@
     python -m app check                         configuration, database, migrations, storage
     python -m app diagrams                      README's workflow diagrams, docs/roles.md
     python -m app rollups rebuild               recount the statistics' rollups from the records
+    python -m app rollups refresh               recount only the days changed since the last pass
 
 Settings come from the environment (``GOVFLOW_*``) as for the server. A password is read
 from standard input with ``--password-stdin``; otherwise one is generated and printed once.
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cli import check, setup, users
 from app.cli.context import WORKFLOWS, CommandFailed, database
-from app.records.rollups import rebuild
+from app.records.rollups import rebuild, refresh
 from app.startup import settings_or_exit
 from app.tickets.stats import TICKET_ROLLUP
 from app.workflow.diagram import write_documents
@@ -36,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help="check configuration, database, migrations, storage")
     commands.add_parser("diagrams", help="rewrite README's workflow diagrams and docs/roles.md")
     rollups = commands.add_parser("rollups", help="the statistics' per-day rollups")
-    rollups.add_argument("rollups_command", choices=["rebuild"])
+    rollups.add_argument("rollups_command", choices=["rebuild", "refresh"])
 
     user_commands = commands.add_parser("users", help="manage users").add_subparsers(
         dest="users_command", required=True
@@ -68,6 +69,12 @@ async def rebuild_rollups(session: AsyncSession) -> str:
     return f"rebuilt the ticket statistics' rollups: {days} days"
 
 
+async def refresh_rollups(session: AsyncSession) -> str:
+    """The worker's pass, once: the days records changed on since the watermark."""
+    days = await refresh(session, TICKET_ROLLUP, settings_or_exit().timezone)
+    return f"refreshed the ticket statistics' rollups: {days} days recounted"
+
+
 def _run(arguments: argparse.Namespace) -> int:
     if arguments.command == "check":
         findings = asyncio.run(check.run_checks())
@@ -79,7 +86,8 @@ def _run(arguments: argparse.Namespace) -> int:
             print(f"wrote {path}")
         return 0
     if arguments.command == "rollups":
-        print("\n".join(asyncio.run(_in_database(rebuild_rollups))))
+        work = rebuild_rollups if arguments.rollups_command == "rebuild" else refresh_rollups
+        print("\n".join(asyncio.run(_in_database(work))))
         return 0
     password = None
     if getattr(arguments, "password_stdin", False):
