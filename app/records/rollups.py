@@ -31,6 +31,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     null,
     select,
     true,
@@ -79,9 +80,12 @@ def dimension_value(rollup: Rollup, dimension: str) -> ColumnElement[str]:
 
 def pending_late(model: Any, now: datetime) -> ColumnElement[bool]:
     """Late by the clock but not flagged: the part of ``overdue_clause`` that moves."""
+    # The constants are written into the SQL, not bound: a prepared statement's generic
+    # plan can use the partial index (ix_tickets_clock_pending) only when its predicate
+    # is visible in the query (a bound 'running' made it scan every ticket).
     return and_(
-        model.clock_status == "running",
-        model.is_overdue.is_(False),
+        model.clock_status == literal_column("'running'"),
+        model.is_overdue == false(),
         model.due_at < now,
     )
 
