@@ -73,27 +73,24 @@ class BenchDatabase:
         finally:
             await connection.close()
 
-    def migrate(self) -> None:
-        environment = {**os.environ, "GOVFLOW_DATABASE_URL": self.url}
+    def _run_module(self, *arguments: str) -> None:
+        """``python -m …`` of this checkout against the bench database."""
         subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "head"],
-            cwd=ROOT,
-            env=environment,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-
-    def refresh_rollups(self) -> float:
-        """The worker's rollup pass, once (the bench runs no worker): seconds it took. The
-        first pass after a load finds no watermark and rebuilds every day."""
-        started = time.monotonic()
-        subprocess.run(
-            [sys.executable, "-m", "app", "rollups", "refresh"],
+            [sys.executable, "-m", *arguments],
             cwd=ROOT,
             env={**os.environ, "GOVFLOW_DATABASE_URL": self.url},
             check=True,
             stdout=subprocess.DEVNULL,
         )
+
+    def migrate(self) -> None:
+        self._run_module("alembic", "upgrade", "head")
+
+    def refresh_rollups(self) -> float:
+        """The worker's rollup pass, once (the bench runs no worker): seconds it took. The
+        first pass after a load finds no watermark and rebuilds every day."""
+        started = time.monotonic()
+        self._run_module("app", "rollups", "refresh")
         return round(time.monotonic() - started, 2)
 
     async def reset_schema(self) -> None:
