@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # GET one record and the list pages read rows with SQLAlchemy Core and write their JSON
     # directly (app/records/core_read.py); false: through the ORM entities and pydantic.
     core_reads: bool = True
+    # Freeze what start-up left alive out of the garbage collector's passes and collect the
+    # young generation less often (app/core/heap.py); false: CPython's defaults.
+    gc_tuning: bool = True
     login_max_failures: int = Field(default=5, ge=1)
     login_lock_seconds: int = Field(default=300, ge=1)
     login_address_max_failures: int = Field(default=20, ge=1)

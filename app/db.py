@@ -7,11 +7,11 @@ services only ``flush()`` and a request never leaves anything half-written.
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, event
+from sqlalchemy import Executable, Insert, Result, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -187,6 +187,15 @@ async def session_scope(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSessio
             with contextlib.suppress(DBAPIError):
                 await session.rollback()
             raise
+
+
+async def core_rows(
+    session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
+) -> Result[*tuple[Any, ...]]:
+    """Run a Core statement on the session's connection, in its transaction: rows without the
+    ORM's execution path (its compile state and result loading cost more than the read)."""
+    connection = await session.connection()
+    return await connection.execute(statement, params)
 
 
 def upsert(

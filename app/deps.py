@@ -14,7 +14,7 @@ from app.actor import Actor
 from app.config import Settings
 from app.core.process_cache import keep_tokens
 from app.core.rate_limit import count_request
-from app.db import SessionMaker, session_scope
+from app.db import SessionMaker, core_rows, session_scope
 from app.errors import Forbidden, Unauthorized
 from app.identity.security import decode_access_token, token_version_of
 from app.integrations import api_clients
@@ -161,7 +161,7 @@ async def actor_for_token(
         user_id = uuid.UUID(str(claims["sub"]))
     except ValueError:
         raise Unauthorized("The token is invalid or has expired", code="invalid_token") from None
-    rows = (await session.execute(ACTOR_COLUMNS, {"user_id": user_id})).all()
+    rows = (await core_rows(session, ACTOR_COLUMNS, {"user_id": user_id})).all()
     user = rows[0] if rows else None
     if user is None or not user.is_active:
         raise Unauthorized("This account is not active", code="inactive_account")

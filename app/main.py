@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app import __version__
 from app.config import Settings
 from app.control_characters import refuse_control_characters
+from app.core.heap import frozen_startup_heap
 from app.db import create_engine, create_sessionmakers
 from app.errors import install_error_handlers, problem_response
 from app.files.storage import storage_from_settings
@@ -169,6 +170,7 @@ def create_app(settings: Settings, registry: Registry = REGISTRY) -> FastAPI:
                 await stack.enter_async_context(
                     background_worker(app.state.sessionmaker, settings, registry)
                 )
+            stack.enter_context(frozen_startup_heap(settings.gc_tuning))
             yield
         await engine.dispose()
         await sessionmakers.dispose_secondary_engines()

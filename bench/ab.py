@@ -25,6 +25,11 @@ LEVERS: tuple[tuple[str, dict[str, str], tuple[str, ...]], ...] = (
         ("get", "get_approval", "get_case", "list_*", "search", "tasks_mine"),
     ),
     (
+        "gc_tuning",  # CPython's collector defaults: full passes over the start-up heap
+        {"GOVFLOW_GC_TUNING": "false"},
+        ("get", "get_approval", "get_case", "list_*", "search", "tasks_mine"),
+    ),
+    (
         "stats_rollups",  # the live statistics query instead of the per-day rollups
         {"GOVFLOW_STATS_ROLLUPS": "false"},
         ("stats_*",),

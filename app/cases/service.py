@@ -35,6 +35,7 @@ from app.core.masking import (
     redact_person,
 )
 from app.core.numbering import RecordNumber
+from app.db import core_rows
 from app.errors import Forbidden, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.case import CaseOfficer, EnforcementCase
@@ -152,11 +153,16 @@ async def officers_of(
     if not cases:
         return found
     query = (
-        select(CaseOfficer)
+        select(
+            col(CaseOfficer.case_id),
+            col(CaseOfficer.user_id),
+            col(CaseOfficer.name),
+            col(CaseOfficer.credential_number),
+        )
         .where(col(CaseOfficer.case_id).in_(list(found)))
         .order_by(col(CaseOfficer.case_id), col(CaseOfficer.position))
     )
-    for row in (await session.scalars(query)).all():
+    for row in (await core_rows(session, query)).all():
         found[row.case_id].append(
             OfficerPublic(
                 user_id=row.user_id, name=row.name, credential_number=row.credential_number

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
 from app.core.versioning import etag_for
+from app.db import core_rows
 from app.errors import NotFound
 from app.models.base import utcnow
 from app.pagination import keyset_after, next_cursor_for
@@ -150,8 +151,8 @@ class RowRenderer:
     async def read(self, session: AsyncSession, record_id: uuid.UUID, actor: Actor) -> Response:
         """``GET /{id}``: the record as the actor may see it with its ETag, or 404 (as
         engine.load_visible: existence does not leak)."""
-        result = await session.execute(self.by_id, {"record_id": record_id})
-        row = result.one_or_none()
+        result = await core_rows(session, self.by_id, {"record_id": record_id})
+        row: Any = result.one_or_none()
         if row is None or not engine.may_see(self.workflow, row, actor):
             raise NotFound(f"No such {self.workflow.name}")
         extras = await self._extras(session, [row])
@@ -175,7 +176,7 @@ class RowRenderer:
         after = keyset_after(model.created_at, model.id, cursor)
         if after is not None:
             query = query.where(after)
-        rows = list((await session.execute(query.limit(limit + 1))).all())
+        rows = list((await core_rows(session, query.limit(limit + 1))).all())
         shown = rows[:limit]
         extras = await self._extras(session, shown)
         now = utcnow()

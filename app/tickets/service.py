@@ -18,6 +18,7 @@ from app.core.masking import (
     mask_phone,
 )
 from app.core.numbering import RecordNumber
+from app.db import core_rows
 from app.errors import Forbidden, UnprocessableEntity
 from app.models.base import utcnow
 from app.models.identity import User
@@ -96,9 +97,8 @@ async def duplicates_of(
     unread = [ticket_id for ticket_id, duplicates in read.items() if duplicates is None]
     if not unread:
         return found
-    rows = await session.execute(
-        select(col(Ticket.duplicate_of), col(Ticket.id)).where(col(Ticket.duplicate_of).in_(unread))
-    )
+    merged = col(Ticket.duplicate_of)
+    rows = await core_rows(session, select(merged, col(Ticket.id)).where(merged.in_(unread)))
     for original, duplicate in rows.all():
         if original is not None:
             found[original].append(duplicate)
