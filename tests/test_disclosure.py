@@ -180,6 +180,8 @@ async def test_public_lists_filter_by_department_date_and_keyword_with_cursor_pa
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
     assert (await client.get(url, params={"published_from": tomorrow})).json()["items"] == []
     assert (await client.get(url, params={"published_from": "0001-01-01"})).status_code == 422
+    # A number is not read as a Unix timestamp's day.
+    assert (await client.get(url, params={"published_to": "0"})).status_code == 422
     assert (await client.get(url, params={"cursor": "%%%"})).status_code == 400
     rss = await client.get(url, params={"format": "rss"})
     assert rss.headers["content-type"].startswith("application/rss+xml")

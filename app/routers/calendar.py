@@ -18,7 +18,7 @@ from app.core.calendar import FIRST_YEAR, LAST_YEAR, MAX_AMOUNT, Basis, DaySourc
 from app.deps import AdminActor, CurrentActor, RegistryDep, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.models.calendar import DayKind
-from app.schemas.common import in_year_range
+from app.schemas.common import BoundedDate, in_year_range
 from app.workflow.recompute import recompute_estimated_deadlines
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
@@ -45,7 +45,7 @@ def _in_calendar(value: dt.date) -> dt.date:
 
 
 # The years the calendar knows: a date outside them would overflow its arithmetic.
-CalendarDate = Annotated[dt.date, AfterValidator(_in_calendar)]
+CalendarDate = Annotated[BoundedDate, AfterValidator(_in_calendar)]
 DateOrDatetime = Annotated[
     dt.date | dt.datetime, BeforeValidator(_date_or_datetime), AfterValidator(_in_calendar)
 ]

@@ -6,7 +6,6 @@ one item by its document number, a withdrawn one as its withdrawal notice.
 """
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -25,11 +24,11 @@ from app.documents.public_feed import (
 )
 from app.errors import NotFound, problem_responses
 from app.pagination import encode_cursor
+from app.schemas.common import BoundedDate
 
 router = APIRouter(prefix="/public/v1", tags=["public"])
 CACHE = "public, max-age=300"
-EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
-DayQuery = Annotated[date | None, Query(ge=EARLIEST, le=LATEST)]
+DayQuery = Annotated[BoundedDate | None, Query()]
 # PostgreSQL refuses NUL in text: control characters are a 422, never a 500.
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 

@@ -57,9 +57,21 @@ def _iso_datetime(value: Any) -> Any:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=get_settings().zone)
 
 
+def _iso_date(value: Any) -> Any:
+    """Only ISO 8601 text: pydantic would read 0 or "0" as the Unix epoch's day."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("give an ISO 8601 date, e.g. 2026-11-30")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("give an ISO 8601 date, e.g. 2026-11-30") from None
+
+
 _IN_RANGE = AfterValidator(in_year_range)
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime), _IN_RANGE]
-BoundedDate = Annotated[date, _IN_RANGE]
+BoundedDate = Annotated[date, BeforeValidator(_iso_date), _IN_RANGE]
 BoundedAwareDatetime = Annotated[AwareDatetime, _IN_RANGE]
 
 _ASCII_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
