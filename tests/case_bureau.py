@@ -25,13 +25,14 @@ PERSON = {
     "type": "person",
     "name": "张三丰",
     "id_number": "110101199001011237",
-    "address": "朝阳区幸福小区1号楼",
+    "address": "北京市朝阳区幸福小区1号楼",
     "phone": "13812345678",
 }
 COMPANY = {
     "type": "organisation",
     "name": "某某餐饮有限公司",
     "id_number": "91110105MA01C3XK2J",
+    "address": "北京市朝阳区建国路88号",
 }
 PARTIES = {"person": PERSON, "organisation": COMPANY}
 _decision_numbers = count(1)

@@ -117,11 +117,11 @@ async def test_party_data_is_masked_outside_the_department(bureau: Bureau) -> No
         "type": "person",
         "name": "张**",
         "id_number": "110101********1237",
-        "address": PERSON["address"],
+        "address": "北京市****",
         "phone": "139****1111",
     }
     history = str(await bureau.events(case, bureau.reviewer))
-    for secret in ("张三丰", PERSON["id_number"], "13812345678", "13900001111"):
+    for secret in ("张三丰", PERSON["id_number"], "13812345678", "13900001111", "幸福小区"):
         assert secret not in history
     assert "110101********1237" in history
     for insider in (bureau.inspector, bureau.leader, bureau.supervisor):
@@ -133,6 +133,8 @@ async def test_an_organisations_name_is_not_masked(bureau: Bureau) -> None:
     case = await bureau.in_review(party=COMPANY)
     party = (await bureau.get(case, bureau.reviewer)).json()["party"]
     assert party["name"] == "某某餐饮有限公司" and party["id_number"] == "911101********XK2J"
+    # A registered address is public; a person's home is masked (above).
+    assert party["address"] == COMPANY["address"]
 
 
 async def test_details_are_editable_only_until_the_investigation_concludes(
@@ -233,13 +235,16 @@ async def test_facts_naming_the_party_are_masked_for_those_who_see_the_party_mas
 ) -> None:
     """The officers' own words name the party: masking the party's fields alone would still
     tell a masked viewer who it is, and its ID and phone (个人信息保护法 第二十八条)."""
-    written = "张三丰（身份证110101199001011237，电话138-1234-5678）在人行道摆摊。"
+    written = (
+        "张三丰（身份证110101199001011237，电话138-1234-5678，住北京市朝阳区幸福小区1号楼）"
+        "在人行道摆摊。"
+    )
     case = await bureau.create(facts=written)
     await bureau.act(case, "file", officers=bureau.officers())
     await bureau.act(
         case, "conclude", facts=written, legal_basis=LEGAL_BASIS, proposed_penalty=WARNING_AND_FINE
     )
-    secrets = ("张三丰", "110101199001011237", "138-1234-5678")
+    secrets = ("张三丰", "110101199001011237", "138-1234-5678", "幸福小区")
     seen = (await bureau.get(case, bureau.reviewer)).json()["facts"]
     assert "张**" in seen and "在人行道摆摊" in seen
     assert not any(secret in seen for secret in secrets)

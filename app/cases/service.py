@@ -29,6 +29,7 @@ from app.core.masking import (
     Disclosure,
     PersonalFields,
     disclosure_for,
+    mask_address,
     mask_id_number,
     mask_name,
     mask_phone,
@@ -57,7 +58,14 @@ EDITABLE = ("registered", "investigating")
 PARTY = PersonalFields(
     nested="party",
     prefix="party_",
-    masks={"name": mask_name, "id_number": mask_id_number, "phone": mask_phone},
+    masks={
+        "name": mask_name,
+        "id_number": mask_id_number,
+        "phone": mask_phone,
+        "address": mask_address,
+    },
+    # An organisation's registered name and address are public; a person's home is not.
+    public_for_organisations=frozenset({"name", "address"}),
 )
 
 
@@ -91,6 +99,8 @@ def party_view(case: EnforcementCase, actor: Actor) -> PartyPublic:
 
 def _redacted_facts(text: str, case: EnforcementCase) -> str:
     organisation = case.party_type == "organisation"
+    if not organisation and case.party_address:
+        text = text.replace(case.party_address, mask_address(case.party_address) or "")
     return redact_person(
         text,
         None if organisation else case.party_name,

@@ -86,6 +86,19 @@ def mask_id_number(value: str | None) -> str | None:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+# The province and city lead a Chinese address; past the first 市 a "区" may as well be a
+# housing estate's (幸福小区) as a district, so the city is as far as a masked viewer reads.
+_CITY = re.compile(r"^[^\d\s]{1,10}?市")
+
+
+def mask_address(address: str | None) -> str | None:
+    """浙江省杭州市**** : the province and city stay, the rest goes."""
+    if not address:
+        return address
+    city = _CITY.match(address)
+    return (city.group(0) if city else "") + "****"
+
+
 def mask_name(name: str | None) -> str | None:
     """张** : the family name stays."""
     if not name:
