@@ -294,11 +294,11 @@ async def test_an_unmodified_georeport_client_reads_requests_without_a_key(
     assert one["service_request_id"] == first and one["address"] == "朝阳区建国路"
 
 
-async def test_the_public_view_removes_phone_and_id_numbers_from_the_title(
+async def test_the_public_view_removes_the_reporter_phone_and_id_numbers_from_the_title(
     world: World, client: AsyncClient, reader: str
 ) -> None:
     operator = await world.user("operator")
-    title = "我是李市民，电话137-1111-2222，座机010-66668888，身份证11010519491231002X"
+    title = "李四反映：电话137-1111-2222，座机010-66668888，身份证11010519491231002X"
     number = await _staff_filed(world, operator, title=title)
     reads = [
         await client.get(f"{BASE}/requests/{number}.json", params={"extensions": "true"}),
@@ -307,10 +307,10 @@ async def test_the_public_view_removes_phone_and_id_numbers_from_the_title(
     ]
     for read in reads:
         assert read.status_code == 200, read.text
-        for personal in ("1111-2222", "66668888", "11010519491231002X"):
+        for personal in ("李四", "1111-2222", "66668888", "11010519491231002X"):
             assert personal not in read.text, personal
     [public] = reads[0].json()
-    assert public["description"].startswith("我是李市民，电话［已隐去］")
+    assert public["description"].startswith("［已隐去］反映：电话［已隐去］")
     assert public["extended_attributes"]["title"] == public["description"]
     # A partner's key still reads the title as the hotline wrote it.
     params = {"api_key": reader, "extensions": "true"}

@@ -6,7 +6,8 @@ GeoReport v2 reads (``requests``, ``requests/{id}``, and mySociety's
   a report's very existence, its place and time, can identify who made it);
 - the ticket's title (the hotline's summary) as the description, not the caller's own words,
   which often name people and give phone numbers (and the title itself, and every other
-  text shown, with ID and phone numbers removed); the department's reply text stays with
+  text shown, with ID and phone numbers and the reporter's name removed: operators write
+  "李四反映……"); the department's reply text stays with
   the partners too, since replies address the caller by name;
 - the district and street without the house number, and coordinates rounded to three
   decimals (about 100 m): enough to find the pothole, not the caller's door
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import and_, false
 from sqlmodel import col
 
-from app.core.masking import redact_numbers
+from app.core.masking import REDACTED, redact_numbers
 from app.models.ticket import Ticket
 from app.open311.schemas import ServiceRequest, ServiceRequestExtended
 
@@ -48,8 +49,14 @@ def coarse_address(district: str, address: str) -> str | None:
     return (district + street) or None
 
 
-def _text(value: str | None) -> str | None:
-    return None if value is None else redact_numbers(value)
+def _text(value: str | None, ticket: Ticket) -> str | None:
+    if value is None:
+        return None
+    name = ticket.reporter_name
+    # A one-character name would blank every word that shares the character.
+    if name and len(name) >= 2:
+        value = value.replace(name, REDACTED)
+    return redact_numbers(value)
 
 
 def _round(value: float | None) -> float | None:
@@ -62,9 +69,9 @@ def _public(request: ServiceRequest, ticket: Ticket) -> ServiceRequest:
         notes = REPLIED
     return request.model_copy(
         update={
-            "description": _text(ticket.title),
-            "status_notes": _text(notes),
-            "address": _text(coarse_address(ticket.district, ticket.address)),
+            "description": _text(ticket.title, ticket),
+            "status_notes": _text(notes, ticket),
+            "address": _text(coarse_address(ticket.district, ticket.address), ticket),
             "lat": _round(ticket.lat),
             "long": _round(ticket.lon),
             "media_url": None,
@@ -75,7 +82,7 @@ def _public(request: ServiceRequest, ticket: Ticket) -> ServiceRequest:
 def _extended_attributes(ticket: Ticket, public: bool) -> dict[str, Any]:
     """mySociety's extended attributes, as FixMyStreet's Open311 server names them."""
     return {
-        "title": _text(ticket.title) if public else ticket.title,
+        "title": _text(ticket.title, ticket) if public else ticket.title,
         "interface_used": ticket.channel,
         "external_status_code": ticket.status,
         "agency_sent_datetime": ticket.dispatched_at.isoformat() if ticket.dispatched_at else None,
