@@ -9,12 +9,15 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import update
+from sqlmodel import col
 
 from app.documents.jobs import sweep_documents
 from app.models.base import utcnow
+from app.models.document import Disclosure
 from tests.approval_hall import PERSON_ID, approved, make_hall
 from tests.case_bureau import COMPANY, LEGAL_BASIS, PERSON, Bureau, decision_number
-from tests.conftest import World
+from tests.conftest import DATABASE_URL, World, run_alembic
 from tests.document_reading import documents, of_kind, serve
 from tests.factories import Person
 
@@ -128,6 +131,28 @@ async def test_a_revoked_decision_is_withdrawn_from_publication_with_its_reason(
     )
     state = (await decision_of(bureau, case))["disclosure"]
     assert state["status"] == "withdrawn" and state["withdrawn_at"] is not None
+
+
+async def test_a_reason_stored_before_the_scrub_is_scrubbed_by_the_migration(
+    bureau: Bureau, client: AsyncClient
+) -> None:
+    """Migration 0020: reasons withdrawn by earlier versions were published as typed."""
+    case = await decide(bureau)
+    await serve_decision(bureau, case)
+    await bureau.act(case, "revoke", reason="适用法律错误")
+    as_typed = f"当事人{PERSON['name']}住{PERSON['address']}，电话{PERSON['phone']}"
+    app = bureau.world.app
+    async with app.state.sessionmaker() as session:
+        number = col(Disclosure.document_number) == case["decision_number"]
+        await session.execute(update(Disclosure).where(number).values(withdrawal_reason=as_typed))
+        await session.commit()
+    assert (await client.get(item_url(case["decision_number"]))).json()["withdrawal_reason"] == (
+        as_typed
+    )
+    await run_alembic(DATABASE_URL, "downgrade", "0019")
+    await run_alembic(DATABASE_URL, "upgrade", "head")
+    notice = (await client.get(item_url(case["decision_number"]))).json()
+    assert notice["withdrawal_reason"] == "当事人张某某住［已隐去］，电话［已隐去］"
 
 
 async def test_permits_granted_are_published_with_the_applicant_reduced_to_the_surname(
@@ -271,7 +296,7 @@ async def test_a_correction_reason_is_published_without_the_partys_name_or_numbe
 ) -> None:
     case = await decide(bureau)
     decision = await serve_decision(bureau, case)
-    reason = "当事人张三丰手机138-1234-5678有误，身份证110101199001011237"
+    reason = f"当事人张三丰手机138-1234-5678有误，身份证110101199001011237，住{PERSON['address']}"
     corrected = await bureau.world.as_(bureau.inspector).post(
         f"/api/v1/cases/{case['id']}/documents/{decision['id']}/corrections",
         json={"reason": reason, "corrections": {"facts": "查明当事人占道经营水果摊。"}},
@@ -280,7 +305,7 @@ async def test_a_correction_reason_is_published_without_the_partys_name_or_numbe
     notice = await client.get(item_url(case["decision_number"]))
     assert notice.status_code == 200, notice.text
     published = notice.json()["withdrawal_reason"]
-    assert published == "更正：当事人张某某手机［已隐去］有误，身份证［已隐去］"
+    assert published == "更正：当事人张某某手机［已隐去］有误，身份证［已隐去］，住［已隐去］"
     for body in (notice.text, (await client.get("/public/v1/penalty-decisions")).text):
-        for datum in (PERSON["name"], "三丰", PERSON["id_number"], "1234-5678"):
+        for datum in (PERSON["name"], "三丰", PERSON["id_number"], "1234-5678", "幸福小区"):
             assert datum not in body, datum

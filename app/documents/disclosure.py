@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.calendar import Period, Unit, WorkCalendar
-from app.documents.redaction import public_party, redact, scrub_text
+from app.documents.redaction import document_recipient, public_party, redact, scrub_text
 from app.models.document import Disclosure, Document
 from app.workflow.document_declaration import DocumentKind, DocumentSource, Recipient
 
@@ -122,11 +122,13 @@ async def _withdraw(
     query = select(Disclosure).where(*where, col(Disclosure.status).in_(("pending", "published")))
     rows = list((await session.scalars(query)).all())
     for row in rows:
-        # The reason is published with the notice: the party's name and numbers go too.
+        # The reason is published with the notice: the party's name, numbers and address go.
         document = await session.get(Document, row.document_id)
         party = Recipient(type="person", name="")
         if document is not None:
-            party = Recipient(type=document.recipient_type, name=document.recipient_name)
+            party = document_recipient(
+                document.data, document.recipient_type, document.recipient_name
+            )
         row.status = "withdrawn"
         row.withdrawn_at = now
         row.withdraw_due_at = calendar.add(now, WITHDRAWAL_PERIOD).due_at

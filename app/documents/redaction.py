@@ -35,6 +35,17 @@ def public_party(recipient: Recipient) -> dict[str, Any]:
     return {"type": "organisation", "name": recipient.name, "credit_code": recipient.id_number}
 
 
+def document_recipient(data: dict[str, Any], type_: str, name: str) -> Recipient:
+    """The party as the document was issued to it (``data["party"]``, every datum), or
+    as its row names it when the data predates that key."""
+    party = data.get("party")
+    if isinstance(party, dict) and isinstance(party.get("name"), str):
+        fields = ("id_number", "phone", "address")
+        given = {key: party[key] for key in fields if isinstance(party.get(key), str)}
+        return Recipient(type=str(party.get("type") or type_), name=party["name"], **given)
+    return Recipient(type=type_, name=name)
+
+
 def scrub_text(text: str, recipient: Recipient) -> str:
     """Free text with the party's personal data and ID/phone-shaped numbers removed."""
     # Numbers first: the whole of "+86 138…" goes, not the party's phone inside it.
