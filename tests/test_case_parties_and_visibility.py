@@ -258,3 +258,32 @@ async def test_facts_naming_the_party_are_masked_for_those_who_see_the_party_mas
     assert not any(secret in exported.text for secret in secrets)
     assert (await bureau.get(case, bureau.inspector)).json()["facts"] == written
     assert written in str(await bureau.events(case, bureau.leader))
+
+
+async def test_every_text_the_officers_write_masks_the_party_for_masked_viewers(
+    bureau: Bureau,
+) -> None:
+    """The case's name, the review's opinion and an action's comment name the party as
+    often as the facts do: 张三丰占道经营案."""
+    case = await bureau.in_review(title="张三丰占道经营案")
+    await bureau.act(
+        case, "pass_review", opinion="张三丰（电话13812345678）违法事实清楚，同意。",
+        comment="已电话告知张三丰",
+    )  # fmt: skip
+    secrets = ("张三丰", "13812345678")
+    seen = (await bureau.get(case, bureau.reviewer)).json()
+    assert seen["title"] == "张**占道经营案"
+    assert seen["review_opinion"].startswith("张**（电话［已隐去］）违法事实清楚")
+    history = await bureau.events(case, bureau.reviewer)
+    review = next(event for event in history if event["action"] == "pass_review")
+    assert review["comment"] == "已电话告知张**"
+    assert "违法事实清楚" in str(review["payload"])
+    exported = await bureau.world.as_(bureau.reviewer).get(
+        "/api/v1/cases/export", params={"format": "csv"}
+    )
+    assert exported.status_code == 200 and "占道经营案" in exported.text
+    for shown in (str(seen), str(history), exported.text):
+        assert not any(secret in shown for secret in secrets)
+    insider = (await bureau.get(case, bureau.leader)).json()
+    assert insider["title"] == "张三丰占道经营案" and "13812345678" in insider["review_opinion"]
+    assert "已电话告知张三丰" in str(await bureau.events(case, bureau.leader))

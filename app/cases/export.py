@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.actor import Actor
-from app.cases.service import facts_view, party_view
+from app.cases.service import facts_view, party_view, text_view
 from app.cases.stats import PENALTY_KINDS, CaseStats
 from app.models.base import utcnow
 from app.models.case import EnforcementCase
@@ -56,7 +56,7 @@ def _penalty_kinds(case: EnforcementCase, actor: Actor) -> str | None:
 
 CASE_COLUMNS = (
     Column("案件编号", lambda c, _: c.number),
-    Column("案件名称", lambda c, _: c.title),
+    Column("案件名称", lambda c, actor: text_view(c.title, c, actor)),
     Column("来源", _label("source", SOURCES)),
     Column("违法类型", lambda c, _: c.category_code),
     Column("当事人类型", _label("party_type", PARTY_TYPES)),

@@ -97,7 +97,7 @@ def party_view(case: EnforcementCase, actor: Actor) -> PartyPublic:
     return PartyPublic(type=case.party_type, **shown)
 
 
-def _redacted_facts(text: str, case: EnforcementCase) -> str:
+def _redacted_facts(text: str, case: Any) -> str:
     organisation = case.party_type == "organisation"
     if not organisation and case.party_address:
         text = text.replace(case.party_address, mask_address(case.party_address) or "")
@@ -108,32 +108,42 @@ def _redacted_facts(text: str, case: EnforcementCase) -> str:
     )
 
 
+# What officers write in their own words: the facts, the case's name, the legal review's
+# opinion, the hearing's record, the reasons for a disposal, an action's reason or comment.
+FREE_TEXT_COLUMNS = ("title", "facts", "review_opinion", "hearing_record", "disposal_reason")
+FREE_TEXT_KEYS = frozenset({*FREE_TEXT_COLUMNS, "reason", "opinion", "record", "comment"})
+
+
+def text_view(text: str | None, case: Any, actor: Actor) -> str | None:
+    """Officers' words name the party: a viewer who sees the party masked reads them with
+    the party masked too (个人信息保护法 第二十八条)."""
+    if text is None or party_disclosure(case, actor) is Disclosure.FULL:
+        return text
+    return _redacted_facts(text, case)
+
+
 def facts_view(case: EnforcementCase, actor: Actor) -> str | None:
-    """The facts as written by the officers name the party: a viewer who sees the party
-    masked reads them with the party masked too (个人信息保护法 第二十八条)."""
-    if case.facts is None or party_disclosure(case, actor) is Disclosure.FULL:
-        return case.facts
-    return _redacted_facts(case.facts, case)
+    return text_view(case.facts, case, actor)
 
 
 def mask_event_payload(
     payload: dict[str, Any], case: EnforcementCase, actor: Actor
 ) -> dict[str, Any]:
     """Hides the party in a creation payload, in edits' before/after values, and where the
-    facts recorded by an action name it."""
+    officers' words recorded by an action (facts, opinion, reason, …) name it."""
     disclosure = party_disclosure(case, actor)
     shown = PARTY.apply_payload(payload, disclosure, organisation=case.party_type == "organisation")
-    facts = shown.get("facts")
-    if disclosure is Disclosure.FULL or facts is None:
+    if disclosure is Disclosure.FULL:
         return shown
-    if isinstance(facts, dict):  # an edit: {"before": ..., "after": ...}
-        redacted: Any = {
-            side: _redacted_facts(text, case) if isinstance(text, str) else text
-            for side, text in facts.items()
-        }
-    else:
-        redacted = _redacted_facts(facts, case) if isinstance(facts, str) else facts
-    return {**shown, "facts": redacted}
+    for key in FREE_TEXT_KEYS & shown.keys():
+        shown[key] = _redacted_value(shown[key], case)
+    return shown
+
+
+def _redacted_value(value: Any, case: EnforcementCase) -> Any:
+    if isinstance(value, dict):  # an edit: {"before": ..., "after": ...}
+        return {side: _redacted_value(text, case) for side, text in value.items()}
+    return _redacted_facts(value, case) if isinstance(value, str) else value
 
 
 def _penalty(kinds: list[str] | None, fine: Decimal | None, confiscated: str | None) -> Any:
@@ -199,7 +209,7 @@ def public_fields(
     """What CasePublic shows beyond (or instead of) the case's columns; ``case`` is an
     entity or a row (app/records/core_read.py)."""
     return {
-        "facts": facts_view(case, actor),
+        **{column: text_view(getattr(case, column), case, actor) for column in FREE_TEXT_COLUMNS},
         "party": party_view(case, actor),
         "location": Location(
             address=case.address, district=case.district, lat=case.lat, lon=case.lon
@@ -392,6 +402,7 @@ CASES = RecordKind(
     CasePublic,
     render,
     mask_event_payload,
+    mask_event_text=text_view,
     disclosure=party_disclosure,
     attachments=CASE_EVIDENCE,
     receives={"ticket": take_over_ticket},

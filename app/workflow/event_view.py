@@ -103,7 +103,7 @@ def event_public(
         to_status=event.to_status,
         actor=actor,
         occurred_at=event.occurred_at,
-        comment=event.comment,
+        comment=kind.mask_event_text(event.comment, record, viewer),
         payload=kind.mask_event_payload(event.payload, record, viewer),
         changes=kind.mask_event_payload(event.changes, record, viewer),
         client_ip=event.client_ip if identified and (own or is_staff(viewer)) else None,

@@ -17,6 +17,7 @@ from app.workflow.definition import Workflow
 
 Renderer = Callable[[AsyncSession, Any, Actor], Awaitable[BaseModel]]
 PayloadMask = Callable[[dict[str, Any], Any, Actor], dict[str, Any]]
+TextMask = Callable[[str | None, Any, Actor], str | None]
 # How much of the record's person (reporter, applicant, party) the caller sees:
 # "full", "masked" or "hidden" (app.core.masking.Disclosure).
 DisclosureRule = Callable[[Any, Actor], str]
@@ -24,6 +25,10 @@ DisclosureRule = Callable[[Any, Actor], str]
 
 def _unmasked(payload: dict[str, Any], record: WorkflowRecord, actor: Actor) -> dict[str, Any]:
     return payload
+
+
+def _text_unmasked(text: str | None, record: Any, actor: Actor) -> str | None:
+    return text
 
 
 def _in_full(record: Any, actor: Actor) -> str:
@@ -68,6 +73,8 @@ class RecordKind:
     render: Renderer
     # Hides personal data in event payloads from those who may not see it.
     mask_event_payload: PayloadMask = field(default=_unmasked)
+    # Hides personal data in an event's comment, the actor's own words.
+    mask_event_text: TextMask = field(default=_text_unmasked)
     disclosure: DisclosureRule = field(default=_in_full)
     attachments: AttachmentPolicy | None = None
     # Records of other kinds this one takes over (giving kind -> receiver), through the
