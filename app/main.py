@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -111,11 +112,17 @@ class ShadowedPathMethodsMiddleware:
 
     def allowed_methods(self) -> dict[str, frozenset[str]]:
         if self._allowed is None:
-            paths = self.fastapi_app.openapi()["paths"]
+            # From the routes, as the OpenAPI document reads them (included routers and
+            # all), not from the document: building it costs each worker's first request
+            # seconds.
+            paths: dict[str, set[str]] = {}
+            for route in iter_route_contexts(self.fastapi_app.routes):
+                if isinstance(route.original_route, APIRoute) and route.include_in_schema:
+                    paths.setdefault(route.path_format or "", set()).update(route.methods or ())
             templates = [_path_pattern(path) for path in paths if "{" in path]
             self._allowed = {
-                path: frozenset(method.upper() for method in operations)
-                for path, operations in paths.items()
+                path: frozenset(method.upper() for method in methods)
+                for path, methods in paths.items()
                 if "{" not in path and any(template.fullmatch(path) for template in templates)
             }
         return self._allowed
