@@ -11,6 +11,7 @@ together: the order of writes and refreshes is kept, and a refresh then finds th
 writes outside its lag margin.
 """
 
+import asyncio
 import random
 from datetime import datetime, timedelta
 from typing import Any
@@ -272,3 +273,28 @@ async def test_late_clocks_are_found_through_their_partial_index_in_a_generic_pl
         rows = await connection.execute(text("EXPLAIN EXECUTE late_clocks(now())"))
         plan = "\n".join(row[0] for row in rows)
     assert "ix_tickets_clock_pending" in plan, plan
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite serialises its writers itself")
+async def test_two_workers_never_refresh_or_rebuild_one_kind_at_once(
+    world: World, hotline: dict[str, Any]
+) -> None:
+    """Each worker process refreshes on its own timer: two deleting and inserting the same
+    rollup rows would fail on their keys or count a day twice."""
+    await create(world, hotline["operator"])
+    zone = world.app.state.settings.timezone
+    sessionmaker = world.app.state.sessionmaker
+    async with sessionmaker() as first:
+        assert await refresh(first, TICKET_ROLLUP, zone) > 0  # the first pass rebuilds
+        async with sessionmaker() as second:
+            assert await refresh(second, TICKET_ROLLUP, zone) == 0  # at once, nothing done
+            waiting = asyncio.create_task(rebuild(second, TICKET_ROLLUP, zone))
+            await asyncio.sleep(0.5)
+            assert not waiting.done()  # a rebuild waits for the refresh to commit
+            await first.commit()
+            assert await asyncio.wait_for(waiting, timeout=10) > 0
+            await second.commit()
+    async with sessionmaker() as third:
+        marks = (await third.execute(select(RollupWatermark))).scalars().all()
+        assert [mark.kind for mark in marks] == [TICKET_ROLLUP.kind]
+    assert await _rollup_rows(world)

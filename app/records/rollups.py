@@ -10,8 +10,13 @@ watermark is set ``LAG_MARGIN`` before the refresh began, so a write whose trans
 took less than that is seen as changed however its commit and the refresh interleave; a
 longer one, or a process whose clock is that far behind, is missed until the next rebuild.
 Records written around the app (bulk loads, deletes) need a rebuild.
+
+Several worker processes refresh: on PostgreSQL one kind's refresh or rebuild runs at a
+time (a transaction-level advisory lock): a refresh that finds it taken does nothing, a
+rebuild waits for it. SQLite serialises writers itself.
 """
 
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -44,6 +49,7 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.rollup import RollupWatermark
 
 LAG_MARGIN = timedelta(minutes=5)
+ROLLUP_LOCK = 7_404_312  # advisory lock class; the kind's CRC-32 is the key within it
 # Days recounted per statement: SQLite's compound SELECTs have at most 500 parts.
 DAYS_PER_STATEMENT = 100
 
@@ -173,8 +179,21 @@ async def _recount(
         await session.execute(statement)
 
 
+async def _lock(session: AsyncSession, kind: str, *, wait: bool) -> bool:
+    """This kind's rollup lock, until the transaction ends; False when ``wait`` is not set
+    and another process holds it. Taken again in the same transaction, it is granted."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    key = zlib.crc32(kind.encode()) - 2**31  # the lock's int4 key
+    if wait:
+        await session.execute(select(func.pg_advisory_xact_lock(ROLLUP_LOCK, key)))
+        return True
+    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(ROLLUP_LOCK, key))))
+
+
 async def rebuild(session: AsyncSession, rollup: Rollup, zone_name: str) -> int:
     """Recount every day from the records; returns how many days. The caller commits."""
+    await _lock(session, rollup.kind, wait=True)
     zone = ZoneInfo(zone_name)
     started = utcnow()
     model = rollup.model
@@ -215,15 +234,12 @@ async def changed_days(
 async def refresh(session: AsyncSession, rollup: Rollup, zone_name: str) -> int:
     """Recount the days records changed on since the watermark, then move it; returns the
     days recounted. Another process refreshing the same kind: returns 0 at once (its
-    watermark row is locked, SKIP LOCKED). No watermark yet, or another zone: rebuilds."""
+    kind's lock is held). No watermark yet, or another zone: rebuilds."""
+    if not await _lock(session, rollup.kind, wait=False):
+        return 0
     started = utcnow()
-    query = select(RollupWatermark).where(col(RollupWatermark.kind) == rollup.kind)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    mark = (await session.scalars(query)).one_or_none()
+    mark = await session.get(RollupWatermark, rollup.kind, populate_existing=True)
     if mark is None:
-        if await session.get(RollupWatermark, rollup.kind) is not None:
-            return 0
         return await rebuild(session, rollup, zone_name)
     if mark.zone != zone_name:
         return await rebuild(session, rollup, zone_name)
