@@ -43,7 +43,6 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.models.base import UTCDateTime, utcnow
 from app.models.rollup import RollupWatermark
