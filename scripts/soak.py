@@ -229,8 +229,19 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="govflow-soak-"))
     try:
         return soak_and_report(args, folder)
+    except BaseException:
+        _print_log_tail(folder / "app.log")
+        raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _print_log_tail(log: Path, lines: int = 80) -> None:
+    """What the server said before a failed run, since its folder goes with the run."""
+    if log.exists():
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        print(f"--- the last {len(tail)} lines of the server's log ---", file=sys.stderr)
+        print("\n".join(tail), file=sys.stderr)
 
 
 def soak_and_report(args: argparse.Namespace, folder: Path) -> int:

@@ -1,5 +1,6 @@
 """Password hashing (argon2 through pwdlib) and access tokens (JWT through PyJWT)."""
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,18 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         _password_hash.verify(password, _DUMMY_HASH)
         return False
     return _password_hash.verify(password, password_hash)
+
+
+# Requests hash and verify off the event loop: argon2 takes tens of milliseconds of CPU
+# (releasing the GIL), and on the loop a burst of sign-ins stalls every other request of
+# the worker, long enough on a busy machine for idle keep-alive connections to be closed
+# under requests already sent on them.
+async def hash_off_loop(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_off_loop(password: str, password_hash: str | None) -> bool:
+    return await asyncio.to_thread(verify_password, password, password_hash)
 
 
 def create_access_token(

@@ -19,7 +19,7 @@ from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessabl
 from app.identity import login_throttle
 from app.identity.password_policy import check_password, weakness
 from app.identity.schemas import DepartmentCreate, DepartmentUpdate, UserCreate, UserUpdate
-from app.identity.security import hash_password, verify_password
+from app.identity.security import hash_off_loop, hash_password, verify_off_loop
 from app.models.base import utcnow
 from app.models.identity import Department, User
 from app.pagination import newest_first_page
@@ -104,7 +104,7 @@ async def create_user(
     await check_password(data.password, data.username, [data.full_name])
     values = data.model_dump(exclude={"password"})
     values["roles"] = sorted({str(role) for role in data.roles})
-    user = User(**values, password_hash=hash_password(data.password))
+    user = User(**values, password_hash=await hash_off_loop(data.password))
     session.add(user)
     await flush_unique(session, f"A user named {data.username!r}")
     return user
@@ -169,7 +169,7 @@ async def change_own_password(
     now = utcnow()
     keys = login_throttle.keys_for(settings, user.username, address)
     await login_throttle.refuse_if_locked(session, keys, now)
-    if not verify_password(current_password, user.password_hash):
+    if not await verify_off_loop(current_password, user.password_hash):
         await login_throttle.count_failure(session, settings, keys, now)
         await session.commit()
         raise Forbidden("The current password is not correct", code="wrong_current_password")
@@ -186,7 +186,8 @@ async def _password_changes(
     user: User, new_password: str, full_name: str | None, field: str = "password"
 ) -> dict[str, Any]:
     await check_password(new_password, user.username, [full_name or user.full_name], field)
-    return {"password_hash": hash_password(new_password), "token_version": _next_token_version}
+    password_hash = await hash_off_loop(new_password)
+    return {"password_hash": password_hash, "token_version": _next_token_version}
 
 
 async def revoke_sessions(session: AsyncSession, user_id: uuid.UUID) -> None:
@@ -225,7 +226,8 @@ async def authenticate(
     keys = login_throttle.keys_for(settings, username, address)
     pair_row = await login_throttle.refuse_if_locked(session, keys, now)
     user = (await session.scalars(select(User).where(User.username == username))).first()
-    if verify_password(password, user.password_hash if user else None) and user and user.is_active:
+    known = user.password_hash if user else None
+    if await verify_off_loop(password, known) and user and user.is_active:
         if pair_row is not None:
             await login_throttle.forget_pair(session, keys)
         return user
