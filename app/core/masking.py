@@ -138,6 +138,25 @@ class PersonalFields:
             for name, value in values.items()
         }
 
+    def redact_text(
+        self,
+        text: str,
+        values: Mapping[str, str | None],
+        level: Disclosure,
+        *,
+        organisation: bool = False,
+    ) -> str:
+        """Free text with the person's own data, where written in it, as ``level`` shows
+        that data (a hidden datum becomes ［已隐去］). A datum under two characters is left:
+        it would blank every word that shares it."""
+        if level is Disclosure.FULL:
+            return text
+        shown = self.apply(values, level, organisation=organisation)
+        for name, value in values.items():
+            if value and len(value) >= 2 and shown.get(name) != value:
+                text = text.replace(value, shown.get(name) or REDACTED)
+        return text
+
     def apply_payload(
         self, payload: dict[str, Any], level: Disclosure, *, organisation: bool = False
     ) -> dict[str, Any]:

@@ -14,7 +14,8 @@ GeoReport v2 reads (``requests``, ``requests/{id}``, and mySociety's
   (《个人信息保护法》第六条, the least data for the purpose);
 - no media link: photos the caller took are not reviewed before they would go public.
 A valid key shows what that client's scopes and department allow, with the full
-description, address, coordinates and link; reporters' names and phones are never shown.
+description, address, coordinates and link; reporters' names and phones are never shown,
+in the fields or in the text (masked as the API masks them for that client).
 """
 
 import re
@@ -23,9 +24,11 @@ from typing import Any
 from sqlalchemy import and_, false
 from sqlmodel import col
 
+from app.actor import Actor
 from app.core.masking import REDACTED, redact_numbers
 from app.models.ticket import Ticket
 from app.open311.schemas import ServiceRequest, ServiceRequestExtended
+from app.tickets.service import text_view
 
 PUBLIC_DECIMALS = 3
 # A house number begins at the first digit, '#', or a Chinese number before 号/弄/栋/幢/座.
@@ -79,10 +82,24 @@ def _public(request: ServiceRequest, ticket: Ticket) -> ServiceRequest:
     )
 
 
-def _extended_attributes(ticket: Ticket, public: bool) -> dict[str, Any]:
+def _partner(request: ServiceRequest, ticket: Ticket, actor: Actor) -> ServiceRequest:
+    """A partner's key reads the caller's words with the reporter as the API shows them to
+    that client: the phone masked, nothing of a protected reporter."""
+    return request.model_copy(
+        update={
+            "description": text_view(request.description, ticket, actor),
+            "status_notes": text_view(request.status_notes, ticket, actor),
+        }
+    )
+
+
+def _extended_attributes(ticket: Ticket, actor: Actor | None) -> dict[str, Any]:
     """mySociety's extended attributes, as FixMyStreet's Open311 server names them."""
+    public = actor is None
     return {
-        "title": _text(ticket.title, ticket) if public else ticket.title,
+        "title": _text(ticket.title, ticket)
+        if actor is None
+        else text_view(ticket.title, ticket, actor),
         "interface_used": ticket.channel,
         "external_status_code": ticket.status,
         "agency_sent_datetime": ticket.dispatched_at.isoformat() if ticket.dispatched_at else None,
@@ -91,11 +108,12 @@ def _extended_attributes(ticket: Ticket, public: bool) -> dict[str, Any]:
 
 
 def present(
-    request: ServiceRequest, ticket: Ticket, *, public: bool, extensions: bool
+    request: ServiceRequest, ticket: Ticket, actor: Actor | None, *, extensions: bool
 ) -> ServiceRequest:
-    shown = _public(request, ticket) if public else request
+    """As ``actor``'s key may read it; ``None``: the public view."""
+    shown = _public(request, ticket) if actor is None else _partner(request, ticket, actor)
     if not extensions:
         return shown
     return ServiceRequestExtended(
-        **shown.model_dump(), extended_attributes=_extended_attributes(ticket, public)
+        **shown.model_dump(), extended_attributes=_extended_attributes(ticket, actor)
     )

@@ -349,7 +349,7 @@ async def find_requests(
     rows = list((await session.scalars(query)).all())
     requests = await _as_requests(session, rows, search.zone)
     return [
-        present(request, ticket, public=actor is None, extensions=extensions)
+        present(request, ticket, actor, extensions=extensions)
         for request, ticket in zip(requests, rows, strict=True)
     ]
 

@@ -5,7 +5,7 @@ from typing import Any
 from app.actor import Actor
 from app.models.ticket import Ticket
 from app.records.exports import Column
-from app.tickets.service import reporter_view
+from app.tickets.service import reporter_view, text_view
 
 CHANNELS = {"phone": "电话", "web": "网站", "app": "App", "wechat": "微信", "email": "邮件",
             "agency": "部门转办"}  # fmt: skip
@@ -39,8 +39,8 @@ TICKET_COLUMNS = (
     Column("受理渠道", _label("channel", CHANNELS)),
     Column("诉求类型", _label("type", TYPES)),
     Column("分类代码", lambda t, a: t.category_code),
-    Column("标题", lambda t, a: t.title),
-    Column("诉求内容", lambda t, a: t.content),
+    Column("标题", lambda t, a: text_view(t.title, t, a)),
+    Column("诉求内容", lambda t, a: text_view(t.content, t, a)),
     Column("地址", lambda t, a: t.address),
     Column("所属区", lambda t, a: t.district),
     Column("反映人", _reporter("name")),
@@ -51,7 +51,7 @@ TICKET_COLUMNS = (
     Column("办理时限", lambda t, a: t.due_at),
     Column("是否超期", lambda t, a: t.is_overdue),
     Column("处置方式", _label("resolution_mode", MODES)),
-    Column("答复内容", lambda t, a: t.reply),
+    Column("答复内容", lambda t, a: text_view(t.reply, t, a)),
     Column("满意度", _label("satisfaction", SATISFACTION)),
     Column("督办次数", lambda t, a: t.supervised),
     Column("登记时间", lambda t, a: t.created_at),

@@ -16,6 +16,7 @@ from app.core.masking import (
     PersonalFields,
     disclosure_for,
     mask_phone,
+    redact_numbers,
 )
 from app.core.numbering import RecordNumber
 from app.db import core_rows
@@ -73,8 +74,35 @@ def reporter_view(ticket: Ticket, actor: Actor) -> ReporterPublic:
     )
 
 
+# What people write about the ticket: the caller's words as the operator took them down,
+# the title, the department's reply, the caller's comment on it, an action's reason.
+FREE_TEXT_COLUMNS = ("title", "content", "reply", "satisfaction_comment")
+FREE_TEXT_KEYS = frozenset({*FREE_TEXT_COLUMNS, "reason", "comment", "note"})
+
+
+def text_view(text: str | None, ticket: Any, actor: Actor) -> str | None:
+    """Operators write the caller into the text ("王五（138…）反映"): the reporter's name and
+    phone there are shown as the reporter's fields are (保护举报人: a protected reporter's
+    not at all, nor any phone or ID number, which could be theirs)."""
+    level = reporter_disclosure(ticket, actor)
+    if text is None or level is Disclosure.FULL:
+        return text
+    person = {"name": ticket.reporter_name, "phone": ticket.reporter_phone}
+    text = REPORTER.redact_text(text, person, level)
+    return redact_numbers(text) if level is Disclosure.HIDDEN else text
+
+
 def mask_event_payload(payload: dict[str, Any], ticket: Ticket, actor: Actor) -> dict[str, Any]:
-    return REPORTER.apply_payload(payload, reporter_disclosure(ticket, actor))
+    shown = REPORTER.apply_payload(payload, reporter_disclosure(ticket, actor))
+    for key in FREE_TEXT_KEYS & shown.keys():
+        shown[key] = _text_value(shown[key], ticket, actor)
+    return shown
+
+
+def _text_value(value: Any, ticket: Ticket, actor: Actor) -> Any:
+    if isinstance(value, dict):  # an edit: {"before": ..., "after": ...}
+        return {side: _text_value(text, ticket, actor) for side, text in value.items()}
+    return text_view(value, ticket, actor) if isinstance(value, str) else value
 
 
 def _read_with_duplicates(ticket: Any) -> list[uuid.UUID] | None:
@@ -122,6 +150,10 @@ def public_fields(
     """What TicketPublic shows beyond the ticket's columns; ``ticket`` is an entity or a
     row (app/records/core_read.py)."""
     return {
+        **{
+            column: text_view(getattr(ticket, column), ticket, actor)
+            for column in FREE_TEXT_COLUMNS
+        },
         "location": Location(
             address=ticket.address, district=ticket.district, lat=ticket.lat, lon=ticket.lon
         ),
@@ -242,6 +274,7 @@ TICKETS = RecordKind(
     TicketPublic,
     render,
     mask_event_payload,
+    mask_event_text=text_view,
     disclosure=reporter_disclosure,
     # Photos come from who works the ticket: the hotline, the handling department and
     # the citizen who filed it; supervisors read them. Citizens remove only their own.
