@@ -87,6 +87,31 @@ async def test_id_number_and_phone_are_masked_for_another_agencys_system(
     }
 
 
+async def test_the_applicants_numbers_written_into_the_text_are_masked_as_the_fields_are(
+    world: World, hall: dict[str, Any]
+) -> None:
+    application = await apply_for(world, hall["citizen"], title=f"王建国（{PERSON_ID}）道路挖掘")
+    await act(world, hall["clerk"], application, "accept", comment="电话13812345678已核实")
+    created = await world.as_(hall["admin"]).post(
+        "/api/v1/api-clients",
+        json={
+            "name": "省政务服务平台",
+            "scopes": ["approvals:read"],
+            "department_id": str(hall["urban"]["id"]),
+        },
+    )
+    system = {"X-API-Key": created.json()["api_key"]}
+    url = f"/api/v1/approvals/{application['id']}"
+    seen = (await world.client.get(url, headers=system)).json()
+    assert seen["title"] == "王建国（110105********002X）道路挖掘"
+    history = (await world.client.get(f"{url}/events", headers=system)).json()["items"]
+    accepted = next(event for event in history if event["action"] == "accept")
+    assert accepted["comment"] == "电话138****5678已核实"
+    assert PERSON_ID not in str(history) and "13812345678" not in str(history)
+    staff = await read_record(world, hall["clerk"], application)
+    assert staff["title"] == f"王建国（{PERSON_ID}）道路挖掘"
+
+
 @pytest.mark.parametrize(
     ("applicant_type", "id_number", "accepted"),
     [

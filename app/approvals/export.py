@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
 from app.approvals.catalogue import list_services
-from app.approvals.service import applicant_view, phase_deadlines
+from app.approvals.service import applicant_view, phase_deadlines, text_view
 from app.approvals.stats import ApprovalStats
 from app.models.approval import ApprovalApplication
 from app.models.base import utcnow
@@ -54,7 +54,7 @@ def approval_columns(service_names: Mapping[str, str]) -> tuple[Column, ...]:
         Column("申请编号", lambda a, _: a.number),
         Column("事项", _label("service_code", service_names)),
         Column("事项编码", lambda a, _: a.service_code),
-        Column("申请标题", lambda a, _: a.title),
+        Column("申请标题", lambda a, actor: text_view(a.title, a, actor)),
         Column("申请人类型", _label("applicant_type", APPLICANT_TYPES)),
         Column("申请人", _applicant("name")),
         Column("证件号码", _applicant("id_number")),

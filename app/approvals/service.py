@@ -28,6 +28,7 @@ from app.core.masking import (
     disclosure_for,
     mask_id_number,
     mask_phone,
+    redact_free_text,
 )
 from app.core.numbering import RecordNumber
 from app.errors import Forbidden, UnprocessableEntity
@@ -72,10 +73,35 @@ def applicant_view(application: ApprovalApplication, actor: Actor) -> ApplicantP
     return ApplicantPublic(type=application.applicant_type, **shown)
 
 
+# What staff write about the application: its title, the reasons for refusing, suspending
+# or extending, the review's recommendation, the decision's reason and conditions.
+FREE_TEXT_COLUMNS = (
+    "title", "not_accepted_reason", "suspension_reason", "extension_reason", "recommendation",
+    "recommendation_comment", "decision_reason", "conditions",
+)  # fmt: skip
+FREE_TEXT_KEYS = frozenset({*FREE_TEXT_COLUMNS, "reason", "opinion", "comment"})
+
+
+def text_view(text: str | None, application: Any, actor: Actor) -> str | None:
+    """The applicant's ID number and phone, where staff wrote them, masked as the fields
+    are (个人信息保护法 第二十八条)."""
+    level = applicant_disclosure(application, actor)
+    if text is None or level is Disclosure.FULL:
+        return text
+    person = {"id_number": application.applicant_id_number, "phone": application.applicant_phone}
+    return APPLICANT.redact_text(text, person, level)
+
+
 def mask_event_payload(
     payload: dict[str, Any], application: ApprovalApplication, actor: Actor
 ) -> dict[str, Any]:
-    return APPLICANT.apply_payload(payload, applicant_disclosure(application, actor))
+    level = applicant_disclosure(application, actor)
+    shown = APPLICANT.apply_payload(payload, level)
+    if level is Disclosure.FULL:
+        return shown
+    return redact_free_text(
+        shown, FREE_TEXT_KEYS, lambda text: text_view(text, application, actor) or ""
+    )
 
 
 def phase_deadlines(application: ApprovalApplication) -> dict[str, datetime | None]:
@@ -106,6 +132,10 @@ def public_fields(application: Any, actor: Actor, _: None, now: datetime) -> dic
     """What ApprovalPublic shows beyond (or instead of) the application's columns;
     ``application`` is an entity or a row (app/records/core_read.py)."""
     shown: dict[str, Any] = {
+        **{
+            column: text_view(getattr(application, column), application, actor)
+            for column in FREE_TEXT_COLUMNS
+        },
         "applicant": applicant_view(application, actor),
         "clock_phase": phase_of(application.status),
         "is_overdue": is_overdue_now(application, now),
@@ -267,6 +297,7 @@ APPROVALS = RecordKind(
     ApprovalPublic,
     render,
     mask_event_payload,
+    mask_event_text=text_view,
     disclosure=applicant_disclosure,
     # Materials come from the applicant, or the hall's clerk who receives them at the
     # counter; reviewers, leaders and supervisors read them.

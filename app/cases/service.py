@@ -33,6 +33,7 @@ from app.core.masking import (
     mask_id_number,
     mask_name,
     mask_phone,
+    redact_free_text,
     redact_person,
 )
 from app.core.numbering import RecordNumber
@@ -135,15 +136,7 @@ def mask_event_payload(
     shown = PARTY.apply_payload(payload, disclosure, organisation=case.party_type == "organisation")
     if disclosure is Disclosure.FULL:
         return shown
-    for key in FREE_TEXT_KEYS & shown.keys():
-        shown[key] = _redacted_value(shown[key], case)
-    return shown
-
-
-def _redacted_value(value: Any, case: EnforcementCase) -> Any:
-    if isinstance(value, dict):  # an edit: {"before": ..., "after": ...}
-        return {side: _redacted_value(text, case) for side, text in value.items()}
-    return _redacted_facts(value, case) if isinstance(value, str) else value
+    return redact_free_text(shown, FREE_TEXT_KEYS, lambda text: _redacted_facts(text, case))
 
 
 def _penalty(kinds: list[str] | None, fine: Decimal | None, confiscated: str | None) -> Any:

@@ -175,6 +175,23 @@ class PersonalFields:
         return shown
 
 
+def redact_free_text(
+    payload: dict[str, Any], keys: frozenset[str], redact: Callable[[str], str]
+) -> dict[str, Any]:
+    """An event's payload or changes with the free text under ``keys`` (an edit's before
+    and after too) passed through ``redact``."""
+    shown = dict(payload)
+    for key in keys & payload.keys():
+        shown[key] = _redacted(payload[key], redact)
+    return shown
+
+
+def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    if isinstance(value, dict):  # a change: {"before": ..., "after": ...}
+        return {side: _redacted(inner, redact) for side, inner in value.items()}
+    return redact(value) if isinstance(value, str) else value
+
+
 def _masked(value: Any, mask: Mask) -> Any:
     if isinstance(value, dict):  # a change: {"before": ..., "after": ...}
         return {side: _masked(inner, mask) for side, inner in value.items()}

@@ -16,6 +16,7 @@ from app.core.masking import (
     PersonalFields,
     disclosure_for,
     mask_phone,
+    redact_free_text,
     redact_numbers,
 )
 from app.core.numbering import RecordNumber
@@ -94,15 +95,9 @@ def text_view(text: str | None, ticket: Any, actor: Actor) -> str | None:
 
 def mask_event_payload(payload: dict[str, Any], ticket: Ticket, actor: Actor) -> dict[str, Any]:
     shown = REPORTER.apply_payload(payload, reporter_disclosure(ticket, actor))
-    for key in FREE_TEXT_KEYS & shown.keys():
-        shown[key] = _text_value(shown[key], ticket, actor)
-    return shown
-
-
-def _text_value(value: Any, ticket: Ticket, actor: Actor) -> Any:
-    if isinstance(value, dict):  # an edit: {"before": ..., "after": ...}
-        return {side: _text_value(text, ticket, actor) for side, text in value.items()}
-    return text_view(value, ticket, actor) if isinstance(value, str) else value
+    return redact_free_text(
+        shown, FREE_TEXT_KEYS, lambda text: text_view(text, ticket, actor) or ""
+    )
 
 
 def _read_with_duplicates(ticket: Any) -> list[uuid.UUID] | None:
