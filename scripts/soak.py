@@ -299,7 +299,10 @@ def soak_and_report(args: argparse.Namespace, folder: Path) -> int:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     if args.keep_log:
         shutil.copy(server.log_path, args.keep_log)
-    return 0 if all(check["ok"] for check in results["checks"]) else 1
+    if all(check["ok"] for check in results["checks"]):
+        return 0
+    _print_log_tail(server.log_path)
+    return 1
 
 
 if __name__ == "__main__":

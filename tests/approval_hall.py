@@ -184,3 +184,17 @@ async def approved(
 async def delivered(world: World, hall: dict[str, Any]) -> dict[str, Any]:
     """An application of the hall's citizen, granted and delivered."""
     return await deliver(world, hall, await apply_for(world, hall["citizen"]))
+
+
+async def provincial_system(world: World, hall: dict[str, Any]) -> dict[str, str]:
+    """The headers of another agency's system reading the urban department's applications."""
+    created = await world.as_(hall["admin"]).post(
+        "/api/v1/api-clients",
+        json={
+            "name": "省政务服务平台",
+            "scopes": ["approvals:read"],
+            "department_id": str(hall["urban"]["id"]),
+        },
+    )
+    assert created.status_code == 201, created.text
+    return {"X-API-Key": created.json()["api_key"]}

@@ -12,6 +12,7 @@ from tests.approval_hall import (
     application_body,
     apply_for,
     events_of,
+    provincial_system,
     read_record,
 )
 from tests.conftest import World
@@ -57,16 +58,7 @@ async def test_id_number_and_phone_are_masked_for_another_agencys_system(
     await world.as_(hall["citizen"]).patch(
         f"/api/v1/approvals/{application['id']}", json={"applicant": {"phone": "13900001111"}}
     )
-    created = await world.as_(hall["admin"]).post(
-        "/api/v1/api-clients",
-        json={
-            "name": "省政务服务平台",
-            "scopes": ["approvals:read"],
-            "department_id": str(hall["urban"]["id"]),
-        },
-    )
-    assert created.status_code == 201, created.text
-    system = {"X-API-Key": created.json()["api_key"]}
+    system = await provincial_system(world, hall)
     url = f"/api/v1/approvals/{application['id']}"
     seen = (await world.client.get(url, headers=system)).json()
     assert seen["applicant"] == {
@@ -92,15 +84,7 @@ async def test_the_applicants_numbers_written_into_the_text_are_masked_as_the_fi
 ) -> None:
     application = await apply_for(world, hall["citizen"], title=f"王建国（{PERSON_ID}）道路挖掘")
     await act(world, hall["clerk"], application, "accept", comment="电话13812345678已核实")
-    created = await world.as_(hall["admin"]).post(
-        "/api/v1/api-clients",
-        json={
-            "name": "省政务服务平台",
-            "scopes": ["approvals:read"],
-            "department_id": str(hall["urban"]["id"]),
-        },
-    )
-    system = {"X-API-Key": created.json()["api_key"]}
+    system = await provincial_system(world, hall)
     url = f"/api/v1/approvals/{application['id']}"
     seen = (await world.client.get(url, headers=system)).json()
     assert seen["title"] == "王建国（110105********002X）道路挖掘"

@@ -113,12 +113,18 @@ async def test_public_responses_carry_no_personal_datum_of_the_party(
     assert "张某某" in listed and "人行道上摆摊经营水果" in listed
 
 
+async def revoked(bureau: Bureau, reason: str) -> Any:
+    """A decision served, disclosed, then revoked."""
+    case = await decide(bureau)
+    await serve_decision(bureau, case)
+    await bureau.act(case, "revoke", reason=reason)
+    return case
+
+
 async def test_a_revoked_decision_is_withdrawn_from_publication_with_its_reason(
     bureau: Bureau, client: AsyncClient
 ) -> None:
-    case = await decide(bureau)
-    await serve_decision(bureau, case)
-    await bureau.act(case, "revoke", reason="适用法律错误，有错必纠")
+    case = await revoked(bureau, "适用法律错误，有错必纠")
     assert (await client.get("/public/v1/penalty-decisions")).json()["items"] == []
     notice = (await client.get(item_url(case["decision_number"]))).json()
     assert notice["status"] == "withdrawn" and notice["content"] is None
@@ -137,9 +143,7 @@ async def test_a_reason_stored_before_the_scrub_is_scrubbed_by_the_migration(
     bureau: Bureau, client: AsyncClient
 ) -> None:
     """Migration 0020: reasons withdrawn by earlier versions were published as typed."""
-    case = await decide(bureau)
-    await serve_decision(bureau, case)
-    await bureau.act(case, "revoke", reason="适用法律错误")
+    case = await revoked(bureau, "适用法律错误")
     as_typed = f"当事人{PERSON['name']}住{PERSON['address']}，电话{PERSON['phone']}"
     app = bureau.world.app
     async with app.state.sessionmaker() as session:

@@ -18,7 +18,7 @@ from app.approvals.workflow import STATES as APPROVAL_STATES
 from app.cases.export import STATUSES as CASE_STATUSES
 from app.cases.workflow import STATES as CASE_STATES
 from app.models.base import utcnow
-from tests.approval_hall import COMPANY_CODE, PERSON_ID, application_body
+from tests.approval_hall import COMPANY_CODE, PERSON_ID, application_body, provincial_system
 from tests.case_bureau import COMPANY, LEGAL_BASIS, PERSON, Bureau, decision_number
 from tests.conftest import World
 from tests.factories import Person
@@ -146,15 +146,7 @@ async def test_approval_export_speaks_chinese_and_local_time(
 async def test_approval_export_masks_the_applicant_as_the_api_does_for_another_system(
     world: World, hall: dict[str, Any], applications: dict[str, Any]
 ) -> None:
-    created = await world.as_(hall["admin"]).post(
-        "/api/v1/api-clients",
-        json={
-            "name": "省政务服务平台",
-            "scopes": ["approvals:read"],
-            "department_id": str(hall["urban"]["id"]),
-        },
-    )
-    system = {"X-API-Key": created.json()["api_key"]}
+    system = await provincial_system(world, hall)
     response = await world.client.get(
         "/api/v1/approvals/export", headers=system, params={"format": "csv"}
     )

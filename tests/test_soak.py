@@ -64,7 +64,7 @@ def test_short_soak_answers_only_as_intended_and_loses_nothing(tmp_path: Path) -
         "nothing acknowledged lost, nothing refused written",
         "workers never restarted",
     ):
-        assert checks[name]["ok"], f"{name}: {checks[name]['detail']}\n{run.stdout}"
+        assert checks[name]["ok"], f"{name}: {checks[name]['detail']}\n{run.stdout}{run.stderr}"
     lost = results["nothing_lost"]
     assert lost["acknowledged"] == lost["found"] > 0
     name = results["settings"]["database"].rpartition("/")[2]
