@@ -34,7 +34,7 @@ from app.core.masking import (
     mask_name,
     mask_phone,
     redact_free_text,
-    redact_person,
+    redact_numbers,
 )
 from app.core.numbering import RecordNumber
 from app.db import core_rows
@@ -84,14 +84,18 @@ def party_in_full_clause(actor: Actor) -> ColumnElement[bool]:
     return col(EnforcementCase.department_id) == actor.department_id
 
 
+def _party_of(case: Any) -> dict[str, str | None]:
+    return {
+        "name": case.party_name,
+        "id_number": case.party_id_number,
+        "address": case.party_address,
+        "phone": case.party_phone,
+    }
+
+
 def party_view(case: EnforcementCase, actor: Actor) -> PartyPublic:
     shown = PARTY.apply(
-        {
-            "name": case.party_name,
-            "id_number": case.party_id_number,
-            "address": case.party_address,
-            "phone": case.party_phone,
-        },
+        _party_of(case),
         party_disclosure(case, actor),
         organisation=case.party_type == "organisation",
     )
@@ -99,14 +103,13 @@ def party_view(case: EnforcementCase, actor: Actor) -> PartyPublic:
 
 
 def _redacted_facts(text: str, case: Any) -> str:
-    organisation = case.party_type == "organisation"
-    if not organisation and case.party_address:
-        text = text.replace(case.party_address, mask_address(case.party_address) or "")
-    return redact_person(
-        text,
-        None if organisation else case.party_name,
-        keep=case.party_id_number if organisation else None,
-    )
+    """ID and phone numbers removed (an organisation's credit code is a public fact), and a
+    person's name and address, where the officers wrote them, as a masked viewer sees the
+    party's fields."""
+    if case.party_type == "organisation":
+        return redact_numbers(text, keep=case.party_id_number)
+    # Numbers first: the whole of "+86 138…" goes, not only the party's phone inside it.
+    return PARTY.redact_text(redact_numbers(text), _party_of(case), Disclosure.MASKED)
 
 
 # What officers write in their own words: the facts, the case's name, the legal review's

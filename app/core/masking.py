@@ -57,16 +57,6 @@ def redact_numbers(text: str, keep: str | None = None) -> str:
     return LANDLINE.sub(REDACTED, text)
 
 
-def redact_person(text: str, name: str | None, *, keep: str | None = None) -> str:
-    """Free text about a person as a masked viewer may read it: the person's name masked
-    wherever it is written, ID and phone numbers removed (``keep``: an organisation's
-    credit code, a public fact). A one-character name is left: it would mask every word
-    that shares the character."""
-    if name and len(name) >= 2:
-        text = text.replace(name, mask_name(name) or "")
-    return redact_numbers(text, keep)
-
-
 def mask_phone(phone: str | None) -> str | None:
     """138****5678: the carrier prefix and last four digits stay."""
     if not phone:

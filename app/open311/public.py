@@ -25,10 +25,10 @@ from sqlalchemy import and_, false
 from sqlmodel import col
 
 from app.actor import Actor
-from app.core.masking import REDACTED, redact_numbers
+from app.core.masking import Disclosure
 from app.models.ticket import Ticket
 from app.open311.schemas import ServiceRequest, ServiceRequestExtended
-from app.tickets.service import text_view
+from app.tickets.service import text_at_level, text_view
 
 PUBLIC_DECIMALS = 3
 # A house number begins at the first digit, '#', or a Chinese number before 号/弄/栋/幢/座.
@@ -53,13 +53,8 @@ def coarse_address(district: str, address: str) -> str | None:
 
 
 def _text(value: str | None, ticket: Ticket) -> str | None:
-    if value is None:
-        return None
-    name = ticket.reporter_name
-    # A one-character name would blank every word that shares the character.
-    if name and len(name) >= 2:
-        value = value.replace(name, REDACTED)
-    return redact_numbers(value)
+    """As a protected reporter's text reads: no name, no phone or ID number."""
+    return None if value is None else text_at_level(value, ticket, Disclosure.HIDDEN)
 
 
 def _round(value: float | None) -> float | None:

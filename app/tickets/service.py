@@ -88,6 +88,10 @@ def text_view(text: str | None, ticket: Any, actor: Actor) -> str | None:
     level = reporter_disclosure(ticket, actor)
     if text is None or level is Disclosure.FULL:
         return text
+    return text_at_level(text, ticket, level)
+
+
+def text_at_level(text: str, ticket: Any, level: Disclosure) -> str:
     person = {"name": ticket.reporter_name, "phone": ticket.reporter_phone}
     text = REPORTER.redact_text(text, person, level)
     return redact_numbers(text) if level is Disclosure.HIDDEN else text
