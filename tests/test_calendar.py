@@ -187,6 +187,7 @@ async def test_invalid_or_absurd_inputs_are_422_validation_problems(
         ("get", f"{DAYS}/2101-01-01", {}),
         ("get", f"{DAYS}/not-a-date", {}),
         ("get", f"{DAYS}/1767225600", {}),
+        ("get", f"{DAYS}/20261008", {}),
         ("put", f"{DAYS}/2026-10-08", {"json": {"kind": "vacation"}}),
         ("put", f"{DAYS}/2026-10-08", {"json": {"kind": "holiday", "extra": 1}}),
         ("put", f"{DAYS}/2200-10-08", {"json": {"kind": "holiday"}}),

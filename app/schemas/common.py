@@ -57,11 +57,15 @@ def _iso_datetime(value: Any) -> Any:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=get_settings().zone)
 
 
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _iso_date(value: Any) -> Any:
-    """Only ISO 8601 text: pydantic would read 0 or "0" as the Unix epoch's day."""
+    """Only an RFC 3339 full-date (2026-11-30), as the OpenAPI document's ``format: date``
+    says: pydantic would read 0 or "0" as the Unix epoch's day, and Python "20261130"."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _FULL_DATE.fullmatch(value):
         raise ValueError("give an ISO 8601 date, e.g. 2026-11-30")
     try:
         return date.fromisoformat(value)
