@@ -84,13 +84,12 @@ async def set_stored(app: Any, model: Any, record_id: str, **values: Any) -> Non
 
 async def truncate_all(app: Any) -> None:
     # Raw SQL on purpose: nothing in the app deletes everything, and each test starts empty.
+    # DELETE, children first, not TRUNCATE: a test leaves a few rows, and PostgreSQL's
+    # TRUNCATE of every table (new files for each) cost 0.23 s a test against 0.025 s.
     tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
     async with app.state.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                await connection.execute(text(f'DELETE FROM "{name}"'))
+        for name in tables:
+            await connection.execute(text(f'DELETE FROM "{name}"'))
     async with app.state.sessionmaker() as session:
         await seed_reference_data(session)
 
