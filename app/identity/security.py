@@ -31,8 +31,7 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 
 # Requests hash and verify off the event loop: argon2 takes tens of milliseconds of CPU
 # (releasing the GIL), and on the loop a burst of sign-ins stalls every other request of
-# the worker, long enough on a busy machine for idle keep-alive connections to be closed
-# under requests already sent on them.
+# the worker.
 async def hash_off_loop(password: str) -> str:
     return await asyncio.to_thread(hash_password, password)
 
